@@ -1,0 +1,5 @@
+"""``python -m mamoru``."""
+
+from mamoru.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""OS analyzers: release files and the dpkg, apk and rpm package databases."""

@@ -1,0 +1,75 @@
+"""dpkg: ``var/lib/dpkg/status`` and distroless ``var/lib/dpkg/status.d/*``, with source packages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
+from mamoru.model.package import Package, PackageKind
+
+STATUS = "var/lib/dpkg/status"
+STATUS_D = "var/lib/dpkg/status.d/"
+MAX_STATUS_FILE = 256 * 1024 * 1024
+_SOURCE = re.compile(r"^(?P<name>[^\s(]+)(?:\s*\((?P<version>[^)]+)\))?\s*$")
+_NOT_PRESENT = frozenset({"not-installed", "config-files"})
+
+
+class DpkgAnalyzer:
+    """Installed Debian packages (Debian, Ubuntu and distroless images)."""
+
+    name: ClassVar[str] = "dpkg"
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        if size > MAX_STATUS_FILE:
+            return False
+        if path == STATUS:
+            return True
+        # distroless keeps one paragraph per file, next to "<name>.md5sums" files
+        return path.startswith(STATUS_D) and "/" not in path[len(STATUS_D) :] and not path.endswith(".md5sums")
+
+    def analyze(self, content: FileContent) -> AnalysisResult:
+        from debian import deb822
+
+        data = content.read()
+        try:
+            paragraphs = deb822.Deb822.iter_paragraphs(
+                data.splitlines(keepends=True), use_apt_pkg=False, encoding="utf-8"
+            )
+            packages = list(packages_from_paragraphs(paragraphs))
+        except (ValueError, UnicodeError) as exc:
+            raise AnalyzerParseError(f"malformed dpkg database: {exc}") from None
+        return AnalysisResult(packages=packages)
+
+
+def packages_from_paragraphs(paragraphs: Iterable[Mapping[str, str]]) -> Iterable[Package]:
+    """Turn dpkg status paragraphs into packages, skipping removed and config-only ones."""
+    for paragraph in paragraphs:
+        name = paragraph.get("Package", "").strip()
+        version = paragraph.get("Version", "").strip()
+        if not name or not version:
+            continue
+        status = paragraph.get("Status", "install ok installed").split()
+        if len(status) == 3 and status[2] in _NOT_PRESENT:  # removed, or only its conffiles left
+            continue
+        source_name, source_version = name, version
+        source = paragraph.get("Source", "").strip()
+        if source:
+            match = _SOURCE.match(source)
+            if match:
+                source_name = match.group("name")
+                source_version = (match.group("version") or version).strip()
+        epoch, _, _ = version.rpartition(":") if ":" in version else ("", "", "")
+        yield Package(
+            name=name,
+            version=version,
+            kind=PackageKind.DEB,
+            arch=paragraph.get("Architecture", "").strip(),
+            epoch=int(epoch) if epoch.isdigit() else None,
+            source_name=source_name,
+            source_version=source_version,
+            maintainer=paragraph.get("Maintainer", "").strip(),
+            description=paragraph.get("Description", "").split("\n", 1)[0].strip(),
+            found_by=DpkgAnalyzer.name,
+        )

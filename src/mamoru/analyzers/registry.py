@@ -1,0 +1,32 @@
+"""The analyzers a scan runs: the built-ins, listed explicitly, plus plugins from entry points."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from mamoru.analyzers.base import Analyzer
+from mamoru.analyzers.os.apk import ApkAnalyzer
+from mamoru.analyzers.os.dpkg import DpkgAnalyzer
+from mamoru.analyzers.os.release import OSReleaseAnalyzer
+from mamoru.analyzers.os.rpm import RpmAnalyzer
+from mamoru.errors import MamoruError
+
+ENTRY_POINT_GROUP = "mamoru.analyzers"
+BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (OSReleaseAnalyzer, DpkgAnalyzer, ApkAnalyzer, RpmAnalyzer)
+
+
+def load_analyzers(with_plugins: bool = True) -> list[Analyzer]:
+    """Instantiate every analyzer; a plugin may not reuse a built-in's (or another plugin's) name."""
+    analyzers: list[Analyzer] = [cls() for cls in BUILTIN_ANALYZERS]
+    if with_plugins:
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                analyzers.append(point.load()())
+            except Exception as exc:
+                raise MamoruError(f"analyzer plugin {point.name!r} failed to load: {exc}") from None
+    seen: set[str] = set()
+    for analyzer in analyzers:
+        if analyzer.name in seen:
+            raise MamoruError(f"two analyzers are named {analyzer.name!r}")
+        seen.add(analyzer.name)
+    return analyzers

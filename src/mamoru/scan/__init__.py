@@ -1,0 +1,1 @@
+"""The pipeline: target → walk → analyzers → inventory (→ detectors → findings, in later stages)."""

@@ -1,0 +1,68 @@
+"""Package URLs (purl) for inventory packages, built with packageurl-python."""
+
+from __future__ import annotations
+
+from packageurl import PackageURL
+
+from mamoru.model.inventory import OSRelease
+from mamoru.model.package import Package, PackageKind
+
+# purl namespaces of OS packages: the distribution that built them
+RPM_NAMESPACES = {
+    "rhel": "redhat",
+    "centos": "centos",
+    "rocky": "rocky-linux",
+    "almalinux": "almalinux",
+    "oracle": "oracle",
+    "amazon": "amazon",
+    "fedora": "fedora",
+    "sles": "suse",
+    "opensuse-leap": "opensuse",
+    "opensuse-tumbleweed": "opensuse",
+    "photon": "photon",
+    "cbl-mariner": "cbl-mariner",
+    "azurelinux": "azurelinux",
+}
+
+
+def distro_qualifier(os: OSRelease | None) -> str:
+    """``debian-12.15``: the distro qualifier Trivy and Syft both use."""
+    if os is None:
+        return ""
+    return f"{os.family}-{os.version}" if os.version else os.family
+
+
+def purl_for(package: Package, os: OSRelease | None) -> str:
+    """The purl of a package; OS packages carry arch, distro and (rpm) epoch qualifiers.
+
+    Per the purl spec a deb version keeps its epoch (``1:2.38.1-5``) while rpm moves it to the
+    ``epoch`` qualifier.
+    """
+    qualifiers: dict[str, str] = {}
+    namespace: str | None = None
+    version = package.version
+    if package.kind is PackageKind.DEB:
+        namespace = os.family if os and os.family in ("debian", "ubuntu") else "debian"
+        if package.source_name and package.source_name != package.name:
+            qualifiers["upstream"] = package.source_name
+    elif package.kind is PackageKind.APK:
+        namespace = os.family if os and os.family in ("alpine", "wolfi", "chainguard") else "alpine"
+    elif package.kind is PackageKind.RPM:
+        namespace = RPM_NAMESPACES.get(os.family, os.family) if os else "redhat"
+        version = package.version.split(":", 1)[1] if ":" in package.version else package.version
+        if package.epoch:
+            qualifiers["epoch"] = str(package.epoch)
+        if package.source_name:
+            qualifiers["upstream"] = package.source_name
+    if package.kind.is_os:
+        if package.arch:
+            qualifiers["arch"] = package.arch
+        distro = distro_qualifier(os)
+        if distro:
+            qualifiers["distro"] = distro
+    name = package.name
+    if package.kind in (PackageKind.PYPI,):
+        name = name.lower().replace("_", "-")
+    return PackageURL(
+        type=package.kind.value, namespace=namespace, name=name, version=version, qualifiers=qualifiers or None
+    ).to_string()

@@ -1,0 +1,138 @@
+"""Turn a walk's raw results into an inventory: the OS, packages with the layer that introduced them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from mamoru.analyzers.base import OSFact
+from mamoru.model.artifact import Artifact, Layer
+from mamoru.model.inventory import FileKind, FileRecord, Inventory, Note, NoteKind, OSRelease
+from mamoru.model.package import Location, Package
+from mamoru.scan.purl import purl_for
+from mamoru.walk.walker import AnalyzedFile, WalkResult
+
+DPKG_STATUS = "var/lib/dpkg/status"
+DPKG_STATUS_D = "var/lib/dpkg/status.d/"
+
+
+def resolve_inventory(artifact: Artifact, walk: WalkResult, notes: Iterable[Note] = ()) -> Inventory:
+    """Merge per-file results into the inventory of what ``docker run`` would see."""
+    visible = [a for a in walk.analyzed if a.record.visible]
+    distroless = _is_distroless(walk.files)
+    os = resolve_os([(fact, a) for a in visible for fact in a.result.os_facts], distroless)
+    inventory = Inventory(
+        artifact=artifact,
+        os=os,
+        files=walk.files,
+        deletions=walk.deletions,
+        layer_file_counts=walk.layer_file_counts,
+        files_truncated=walk.files_truncated,
+    )
+    inventory.notes.extend(notes)
+    inventory.notes.extend(walk.notes)
+    for analyzed in walk.analyzed:
+        inventory.notes.extend(analyzed.result.notes)
+    inventory.packages = resolve_packages(walk.analyzed, os)
+    if inventory.packages and os is None and any(p.kind.is_os for p in inventory.packages):
+        inventory.notes.append(Note(kind=NoteKind.WARNING, message="OS packages found but no OS release file"))
+    if walk.files_truncated:
+        inventory.notes.append(
+            Note(
+                kind=NoteKind.LIMIT,
+                message=(
+                    f"more files than the limit of {len(walk.files)}: the file list is incomplete "
+                    "(packages and analysed files are complete)"
+                ),
+            )
+        )
+    return inventory
+
+
+def resolve_os(facts: list[tuple[OSFact, AnalyzedFile]], distroless: bool) -> OSRelease | None:
+    """Merge release-file facts: os-release names the family, the most precise file gives the version."""
+    if not facts:
+        return None
+    primary, where = next(
+        ((f, a) for f, a in facts if f.source == "os-release"), max(facts, key=lambda fa: fa[0].precision)
+    )
+    same = [f for f, _ in facts if f.family == primary.family]
+    versions = [f for f in same if f.version]
+    version = max(versions, key=lambda f: (f.precision, len(f.version))).version if versions else ""
+    codename = next((f.codename for f in same if f.codename), "")
+    name = primary.name or next((f.name for f in same if f.name), "")
+    return OSRelease(
+        family=primary.family,
+        version=version,
+        name=name,
+        codename=codename,
+        id_like=primary.id_like,
+        distroless=distroless,
+        location=Location(path=where.record.path, layer=where.layer),
+    )
+
+
+def resolve_packages(analyzed: list[AnalyzedFile], os: OSRelease | None) -> list[Package]:
+    """Packages recorded by visible files, each attributed to the layer that introduced that version.
+
+    A package database file is rewritten by every layer that installs something. Following the
+    chain of versions of the same path back, a package belongs to the earliest layer from which
+    every later version of the file still lists it with the same name, version and architecture.
+    """
+    by_record = {(a.analyzer, id(a.record)): a for a in analyzed}
+    identities: dict[int, set[tuple[str, str, str, str]]] = {}
+
+    def listed(file: AnalyzedFile) -> set[tuple[str, str, str, str]]:
+        key = id(file)
+        if key not in identities:
+            identities[key] = {p.identity for p in file.result.packages}
+        return identities[key]
+
+    merged: dict[tuple[str, str, str, str], Package] = {}
+    for file in analyzed:
+        if not file.record.visible:
+            continue
+        for package in file.result.packages:
+            introduced = _introducing_layer(file, package, by_record, listed)
+            location = Location(path=file.record.path, layer=file.layer)
+            existing = merged.get(package.identity)
+            if existing is not None:
+                merged[package.identity] = replace(existing, locations=(*existing.locations, location))
+                continue
+            merged[package.identity] = replace(
+                package, layer=introduced, locations=(location,), purl=package.purl or purl_for(package, os)
+            )
+    return sorted(merged.values(), key=lambda p: (p.kind.value, p.name, p.version, p.arch))
+
+
+Identity = tuple[str, str, str, str]
+
+
+def _introducing_layer(
+    file: AnalyzedFile,
+    package: Package,
+    by_record: dict[tuple[str, int], AnalyzedFile],
+    listed: Callable[[AnalyzedFile], set[Identity]],
+) -> Layer:
+    introduced = file.layer
+    previous = file.previous
+    while previous is not None:
+        earlier = by_record.get((file.analyzer, id(previous)))
+        if earlier is None or package.identity not in listed(earlier):
+            break
+        introduced = earlier.layer
+        previous = earlier.previous
+    return introduced
+
+
+def _is_distroless(files: list[FileRecord]) -> bool:
+    """Google distroless: dpkg ``status.d`` entries but no dpkg status file (and no dpkg)."""
+    has_status_d = has_status = False
+    for record in files:
+        if not record.visible or record.kind is not FileKind.FILE:
+            continue
+        if record.path == DPKG_STATUS:
+            has_status = True
+        elif record.path.startswith(DPKG_STATUS_D):
+            has_status_d = True
+    return has_status_d and not has_status

@@ -1,0 +1,128 @@
+"""Auto-detect what a target is: an image archive, an OCI layout, a daemon image, or a root filesystem."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from mamoru.cache import scratch_dir
+from mamoru.errors import TargetError
+from mamoru.targets.docker_archive import open_docker_archive
+from mamoru.targets.oci import open_oci_layout
+from mamoru.targets.rootfs import RootfsSource, open_rootfs
+from mamoru.targets.source import ImageSource, StoredImage
+from mamoru.targets.stores import BlobStore, DirectoryStore, TarStore
+from mamoru.walk.limits import DEFAULT_LIMITS, Limits
+from mamoru.walk.streams import CHUNK, DECOMPRESSION_ERRORS, BoundedReader, DigestReader, compression_of, decompressing
+
+
+def split_reference(target: str) -> tuple[str, str | None]:
+    """Split ``PATH:TAG``, ``PATH@DIGEST`` (or ``ARCHIVE:repo:tag``) where PATH exists; else return it whole."""
+    if os.path.exists(target):
+        return target, None
+    at = target.rfind("@")
+    if at > 0 and os.path.exists(target[:at]):
+        return target[:at], target[at + 1 :]
+    start = 0
+    while (colon := target.find(":", start)) > 0:
+        if os.path.exists(target[:colon]):
+            return target[:colon], target[colon + 1 :] or None
+        start = colon + 1
+    return target, None
+
+
+def open_image(target: str, limits: Limits, platform: str | None = None, docker_host: str | None = None) -> ImageSource:
+    """Open an image target: archive, layout, or (when it is no path) an image in the Docker daemon."""
+    path, ref = split_reference(target)
+    if os.path.isdir(path):
+        return _open_store(DirectoryStore(path), target, ref, platform, limits, "directory")
+    if os.path.isfile(path):
+        return _open_archive(path, target, ref, platform, limits)
+    if os.path.exists(path):
+        raise TargetError(f"{path}: not a regular file or directory")
+    from mamoru.targets.daemon import open_daemon_image
+
+    return open_daemon_image(target, limits, docker_host)
+
+
+def open_filesystem(target: str, limits: Limits) -> RootfsSource:
+    """Open a root filesystem directory or tarball."""
+    return open_rootfs(target, limits)
+
+
+def _open_archive(path: str, target: str, ref: str | None, platform: str | None, limits: Limits) -> ImageSource:
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    cleanup: Callable[[], None] | None = None
+    tar_path = path
+    if compression_of(head) != "none":
+        tar_path = _decompress_to_scratch(path, limits)
+        cleanup = lambda: os.unlink(tar_path)  # noqa: E731
+    try:
+        source = _open_store(TarStore(tar_path, limits, display_name=path), target, ref, platform, limits, "archive")
+    except BaseException:
+        if cleanup is not None:
+            cleanup()
+        raise
+    source.cleanup = cleanup
+    return source
+
+
+def _open_store(
+    store: BlobStore, target: str, ref: str | None, platform: str | None, limits: Limits, form: str
+) -> StoredImage:
+    try:
+        if store.exists("manifest.json") and not (ref and ref.startswith(("sha256:", "sha512:"))):
+            return open_docker_archive(store, target, ref, limits)
+        if store.exists("index.json"):
+            source = "oci-layout" if form == "directory" else "oci-archive"
+            return open_oci_layout(store, target, ref, platform, limits, source)
+    except BaseException:
+        store.close()
+        raise
+    store.close()
+    hint = "`mamoru fs`" if form == "directory" else "`mamoru fs` for a root filesystem tarball"
+    raise TargetError(f"{store.name}: not a container image (no manifest.json or index.json); use {hint}")
+
+
+def _decompress_to_scratch(path: str, limits: Limits) -> str:
+    """Decompress a gzip/zstd image archive (``docker save | gzip``) into the cache to read it in place."""
+    out = os.path.join(scratch_dir(), f"archive-{os.getpid()}-{os.path.basename(path)}.tar")
+    try:
+        with open(path, "rb") as handle, open(out, "wb") as sink:
+            raw = DigestReader(handle)
+            stream, _ = decompressing(raw)
+            bounded = BoundedReader(stream, limits, raw, path, max_bytes=limits.max_archive_bytes)
+            while chunk := bounded.read(CHUNK):
+                sink.write(chunk)
+    except DECOMPRESSION_ERRORS as exc:
+        os.unlink(out)
+        raise TargetError(f"{path}: cannot decompress: {exc}") from None
+    except BaseException:
+        os.unlink(out)
+        raise
+    return out
+
+
+def is_image(target: str) -> bool:
+    """Whether ``target`` names an image (archive, layout, daemon name) rather than a root filesystem."""
+    path, _ref = split_reference(target)
+    if os.path.isdir(path):
+        return any(os.path.isfile(os.path.join(path, name)) for name in ("index.json", "manifest.json"))
+    if os.path.isfile(path):
+        try:
+            store = TarStore(path, DEFAULT_LIMITS) if _is_plain_tar(path) else None
+        except TargetError:
+            return False
+        if store is None:
+            return True  # compressed: image archives and rootfs tarballs both happen; try as image first
+        try:
+            return store.exists("manifest.json") or store.exists("index.json")
+        finally:
+            store.close()
+    return not os.path.exists(path)
+
+
+def _is_plain_tar(path: str) -> bool:
+    with open(path, "rb") as handle:
+        return compression_of(handle.read(8)) == "none"

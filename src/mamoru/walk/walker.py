@@ -1,0 +1,242 @@
+"""The layer walk: stream each layer once, keep the squashed view, feed files to analyzers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from mamoru.analyzers.base import AnalysisResult, Analyzer, FileContent, FileInfo
+from mamoru.cache import scratch_dir
+from mamoru.model.artifact import Layer
+from mamoru.model.inventory import Deletion, FileKind, FileRecord, Note, NoteKind
+from mamoru.targets.source import ImageSource
+from mamoru.walk.entries import LayerEntry
+from mamoru.walk.limits import Limits
+from mamoru.walk.squash import SquashedIndex
+
+log = logging.getLogger(__name__)
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+PROGRESS_EVERY = 512
+
+
+class Progress(Protocol):
+    """Receives progress of the walk (the CLI draws it; tests and pipes pass :class:`NoProgress`)."""
+
+    def start_layer(self, layer: Layer, total_bytes: int) -> None: ...
+
+    def advance(self, bytes_read: int) -> None: ...
+
+    def end_layer(self) -> None: ...
+
+
+class NoProgress:
+    """Progress that shows nothing."""
+
+    def start_layer(self, layer: Layer, total_bytes: int) -> None:
+        pass
+
+    def advance(self, bytes_read: int) -> None:
+        pass
+
+    def end_layer(self) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class AnalyzedFile:
+    """One analyzer's result for one version of one file."""
+
+    analyzer: str
+    record: FileRecord
+    layer: Layer
+    result: AnalysisResult
+    previous: FileRecord | None  # the record of the same path this one directly replaced
+
+
+@dataclass(slots=True)
+class WalkResult:
+    """Everything the walk produced; :mod:`mamoru.scan.resolve` turns it into an inventory."""
+
+    files: list[FileRecord] = field(default_factory=list)
+    analyzed: list[AnalyzedFile] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    layer_file_counts: dict[int, int] = field(default_factory=dict)
+    files_truncated: bool = False
+
+
+class Walker:
+    """Walks the layers of an :class:`ImageSource` in order, each exactly once."""
+
+    def __init__(self, analyzers: Sequence[Analyzer], limits: Limits, progress: Progress | None = None) -> None:
+        self._analyzers = tuple(analyzers)
+        self._limits = limits
+        self._progress = progress or NoProgress()
+
+    def walk(self, source: ImageSource) -> WalkResult:
+        result = WalkResult()
+        index = SquashedIndex()
+        for layer in source.artifact.layers:
+            index.begin_layer(layer.index)
+            self._progress.start_layer(layer, layer.size)
+            try:
+                self._walk_layer(source, layer, index, result)
+            finally:
+                self._progress.end_layer()
+        return result
+
+    def _walk_layer(self, source: ImageSource, layer: Layer, index: SquashedIndex, result: WalkResult) -> None:
+        limits = self._limits
+        count = 0
+        read_here: dict[str, FileContent] = {}  # contents read in this layer, for hardlinks to them
+        with source.open_layer(layer) as opened:
+            for count, entry in enumerate(opened.reader.entries(), start=1):
+                if count % PROGRESS_EVERY == 0:
+                    self._progress.advance(opened.bytes_read)
+                path = entry.path
+                if not path:
+                    continue
+                parent, _, name = path.rpartition("/")
+                if name.startswith(WHITEOUT):
+                    self._whiteout(index, result, layer, parent, name)
+                    continue
+                record = FileRecord(
+                    path=path,
+                    layer_index=layer.index,
+                    kind=entry.kind,
+                    mode=entry.mode,
+                    uid=entry.uid,
+                    gid=entry.gid,
+                    size=entry.size,
+                    linkname=entry.linkname,
+                )
+                wanted = self._wanted(entry)
+                if not wanted and len(result.files) >= limits.max_files:
+                    result.files_truncated = True
+                    continue
+                previous = index.add(record)
+                result.files.append(record)
+                if wanted:
+                    content = self._content(entry, layer, read_here, result)
+                    if content is not None:
+                        self._analyze(wanted, content, record, layer, previous, result)
+            self._progress.advance(opened.bytes_read)
+            result.notes.extend(opened.reader.notes)
+        result.layer_file_counts[layer.index] = count
+        for content in read_here.values():
+            content.release()
+
+    def _whiteout(self, index: SquashedIndex, result: WalkResult, layer: Layer, parent: str, name: str) -> None:
+        if name == OPAQUE:
+            index.opaque(parent)
+            result.deletions.append(Deletion(layer.index, parent, opaque=True))
+        elif not name.startswith(OPAQUE[:8]):  # other ".wh..wh.*" names are aufs bookkeeping
+            target = f"{parent}/{name[len(WHITEOUT) :]}" if parent else name[len(WHITEOUT) :]
+            index.whiteout(target)
+            result.deletions.append(Deletion(layer.index, target, opaque=False))
+
+    def _wanted(self, entry: LayerEntry) -> list[Analyzer]:
+        if entry.kind is not FileKind.FILE and entry.kind is not FileKind.HARDLINK:
+            return []  # devices, FIFOs, sockets, directories and symlinks are never read
+        path, mode, size = entry.path, entry.mode, entry.size
+        return [a for a in self._analyzers if a.required(path, mode, size)]
+
+    def _content(
+        self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: WalkResult
+    ) -> FileContent | None:
+        if entry.kind is FileKind.HARDLINK:
+            target = read_here.get(entry.linkname)
+            if target is None:
+                result.notes.append(
+                    Note(
+                        kind=NoteKind.SKIPPED,
+                        path=entry.path,
+                        layer=layer,
+                        message=f"hard link to /{entry.linkname}, whose content was not kept",
+                    )
+                )
+                return None
+            info = FileInfo(
+                path=entry.path, layer=layer, mode=entry.mode, size=target.info.size, uid=entry.uid, gid=entry.gid
+            )
+            return FileContent(info, data=target.read(), truncated=target.truncated)
+        info = FileInfo(path=entry.path, layer=layer, mode=entry.mode, size=entry.size, uid=entry.uid, gid=entry.gid)
+        try:
+            content = _read(entry, info, self._limits)
+        except OSError as exc:
+            result.notes.append(
+                Note(kind=NoteKind.UNKNOWN, path=entry.path, layer=layer, message=f"cannot read: {exc}")
+            )
+            return None
+        if content.truncated:
+            result.notes.append(
+                Note(
+                    kind=NoteKind.SKIPPED,
+                    path=entry.path,
+                    layer=layer,
+                    message=f"only the first {self._limits.max_file_read} of {entry.size} bytes were analysed",
+                )
+            )
+        if entry.size <= self._limits.in_memory_file_bytes:
+            previous = read_here.pop(entry.path, None)
+            if previous is not None:
+                previous.release()
+            read_here[entry.path] = content
+        return content
+
+    def _analyze(
+        self,
+        wanted: list[Analyzer],
+        content: FileContent,
+        record: FileRecord,
+        layer: Layer,
+        previous: FileRecord | None,
+        result: WalkResult,
+    ) -> None:
+        try:
+            for analyzer in wanted:
+                try:
+                    found = analyzer.analyze(content)
+                except Exception as exc:
+                    log.debug("analyzer %s failed on /%s", analyzer.name, record.path, exc_info=True)
+                    result.notes.append(
+                        Note(
+                            kind=NoteKind.UNKNOWN,
+                            path=record.path,
+                            layer=layer,
+                            source=analyzer.name,
+                            message=f"{analyzer.name}: {exc}",
+                        )
+                    )
+                    continue
+                result.analyzed.append(AnalyzedFile(analyzer.name, record, layer, found, previous))
+        finally:
+            if content.info.size > self._limits.in_memory_file_bytes:
+                content.release()
+
+
+def _read(entry: LayerEntry, info: FileInfo, limits: Limits) -> FileContent:
+    """Read a file once: into memory when small, else spooled to a private scratch file."""
+    bound = limits.max_file_read
+    with entry.open() as handle:
+        if entry.size <= limits.in_memory_file_bytes:
+            data = handle.read(min(entry.size, bound))
+            return FileContent(info, data=data, truncated=entry.size > bound)
+        fd, name = tempfile.mkstemp(dir=scratch_dir(), prefix="spool-")
+        spool = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            remaining = bound
+            while remaining > 0:
+                chunk = handle.read(min(1 << 20, remaining))
+                if not chunk:
+                    break
+                out.write(chunk)
+                remaining -= len(chunk)
+        return FileContent(info, spool=spool, truncated=entry.size > bound)
