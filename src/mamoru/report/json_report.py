@@ -10,6 +10,7 @@ from mamoru.model.artifact import Layer
 from mamoru.model.inventory import Inventory
 from mamoru.model.package import Package
 from mamoru.model.report import ScanReport
+from mamoru.report.redact import redact_command
 from mamoru.targets.stores import as_list
 
 SCHEMA_NAME = "mamoru-report"
@@ -76,8 +77,8 @@ def _artifact(inventory: Inventory) -> dict[str, Any]:
                 },
                 "history": [
                     {
-                        "createdBy": h.created_by,
-                        "instruction": h.instruction or None,
+                        "createdBy": redact_command(h.created_by),
+                        "instruction": redact_command(h.instruction) or None,
                         "created": h.created or None,
                         "emptyLayer": h.empty_layer,
                         "layerIndex": h.layer_index,
@@ -112,7 +113,7 @@ def layer_ref(layer: Layer | None) -> dict[str, Any] | None:
         "index": layer.index,
         "digest": layer.digest or None,
         "diffId": layer.diff_id or None,
-        "instruction": layer.instruction or None,
+        "instruction": redact_command(layer.instruction) or None,
     }
 
 
@@ -125,8 +126,8 @@ def _layers(inventory: Inventory) -> list[dict[str, Any]]:
             "diffId": layer.diff_id or None,
             "size": layer.size,
             "mediaType": layer.media_type or None,
-            "createdBy": layer.created_by or None,
-            "instruction": layer.instruction or None,
+            "createdBy": redact_command(layer.created_by) or None,
+            "instruction": redact_command(layer.instruction) or None,
             "entries": inventory.layer_file_counts.get(layer.index, 0),
             "packagesIntroduced": introduced.get(layer.index, 0),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mamoru.model.artifact import Artifact
 from mamoru.model.package import Package
+from mamoru.report.redact import redact_command
 
 PREFIX = "mamoru"
 
@@ -26,7 +27,7 @@ def artifact_properties(artifact: Artifact) -> list[tuple[str, str]]:
         if layer.diff_id:
             properties.append((f"{key}:diff_id", layer.diff_id))
         if layer.created_by:
-            properties.append((f"{key}:created_by", layer.created_by))
+            properties.append((f"{key}:created_by", redact_command(layer.created_by)))
     return properties
 
 
@@ -47,6 +48,6 @@ def package_properties(package: Package) -> list[tuple[str, str]]:
         if layer.diff_id:
             properties.append((f"{PREFIX}:layer:diff_id", layer.diff_id))
         if layer.instruction:
-            properties.append((f"{PREFIX}:layer:instruction", layer.instruction))
+            properties.append((f"{PREFIX}:layer:instruction", redact_command(layer.instruction)))
     properties.extend((f"{PREFIX}:location:path", "/" + location.path) for location in package.locations)
     return properties

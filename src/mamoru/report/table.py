@@ -11,8 +11,9 @@ from rich.text import Text
 
 from mamoru.model.inventory import Inventory
 from mamoru.model.report import ScanReport
+from mamoru.report.redact import redact_command
 
-MAX_INSTRUCTION = 70
+MAX_INSTRUCTION = 200
 
 
 def render(report: ScanReport, stream: TextIO) -> None:
@@ -74,7 +75,7 @@ def _layers_table(inventory: Inventory) -> Table:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for layer in inventory.artifact.layers:
-        instruction = layer.instruction or layer.created_by or ""
+        instruction = redact_command(layer.instruction or layer.created_by or "")
         if len(instruction) > MAX_INSTRUCTION:
             instruction = instruction[: MAX_INSTRUCTION - 1] + "…"
         table.add_row(

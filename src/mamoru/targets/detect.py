@@ -12,8 +12,9 @@ from mamoru.targets.oci import open_oci_layout
 from mamoru.targets.rootfs import RootfsSource, open_rootfs
 from mamoru.targets.source import ImageSource, StoredImage
 from mamoru.targets.stores import BlobStore, DirectoryStore, TarStore
+from mamoru.walk.layer_stream import CorruptStreamError, DecodedBytes
 from mamoru.walk.limits import DEFAULT_LIMITS, Limits
-from mamoru.walk.streams import CHUNK, DECOMPRESSION_ERRORS, BoundedReader, DigestReader, compression_of, decompressing
+from mamoru.walk.streams import CHUNK, DigestReader, compression_of, decompressing
 
 
 def split_reference(target: str) -> tuple[str, str | None]:
@@ -91,11 +92,11 @@ def _decompress_to_scratch(path: str, limits: Limits) -> str:
     try:
         with open(path, "rb") as handle, open(out, "wb") as sink:
             raw = DigestReader(handle)
-            stream, _ = decompressing(raw)
-            bounded = BoundedReader(stream, limits, raw, path, max_bytes=limits.max_archive_bytes)
-            while chunk := bounded.read(CHUNK):
+            decoded, compression = decompressing(raw)
+            data = DecodedBytes(decoded, compression, raw, None, limits, path, max_bytes=limits.max_archive_bytes)
+            while chunk := data.read(CHUNK):
                 sink.write(chunk)
-    except DECOMPRESSION_ERRORS as exc:
+    except (CorruptStreamError, OSError) as exc:
         os.unlink(out)
         raise TargetError(f"{path}: cannot decompress: {exc}") from None
     except BaseException:

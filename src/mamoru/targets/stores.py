@@ -15,11 +15,63 @@ from typing import IO, Any, Protocol
 
 from mamoru.errors import LimitExceeded, TargetError
 from mamoru.walk.entries import normalize_name
-from mamoru.walk.limits import Limits
+from mamoru.walk.limits import Limits, MiB
 from mamoru.walk.streams import Window
-from mamoru.walk.tar_layer import BoundedTarInfo, forget_members
 
 MAX_LINK_HOPS = 8
+MAX_META_HEADER = 1 * MiB  # pax / GNU long-name headers: real ones are a few hundred bytes
+MAX_SPARSE_FIELDS = 1 << 16
+
+
+class BoundedTarInfo(tarfile.TarInfo):
+    """TarInfo that refuses oversized metadata headers before :mod:`tarfile` reads them into memory.
+
+    tarfile reads a pax or GNU long-name header's whole payload with one ``read(size)``; a hostile
+    layer could claim gigabytes there. These hooks are tarfile's documented-by-source extension
+    points (stable since Python 3.2).
+    """
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> Any:
+        if (
+            self.type
+            in (
+                tarfile.GNUTYPE_LONGNAME,
+                tarfile.GNUTYPE_LONGLINK,
+                tarfile.XHDTYPE,
+                tarfile.XGLTYPE,
+                tarfile.SOLARIS_XHDTYPE,
+            )
+            and self.size > MAX_META_HEADER
+        ):
+            raise tarfile.HeaderError(f"metadata header of {self.size} bytes (limit {MAX_META_HEADER})")
+        return super()._proc_member(tarfile_)  # type: ignore[misc]
+
+    def _proc_gnusparse_10(self, next_: Any, pax_headers: Any, tarfile_: tarfile.TarFile) -> Any:
+        head = tarfile_.fileobj.read(tarfile.BLOCKSIZE)
+        fields, _, rest = head.partition(b"\n")
+        if not fields.isdigit() or int(fields) > MAX_SPARSE_FIELDS:
+            raise tarfile.HeaderError("malformed or oversized GNU sparse map")
+        # The same parse tarfile does, but bounded by MAX_SPARSE_FIELDS and an end of data.
+        numbers: list[int] = []
+        buf = rest
+        while len(numbers) < int(fields) * 2:
+            if b"\n" not in buf:
+                more = tarfile_.fileobj.read(tarfile.BLOCKSIZE)
+                if not more:
+                    raise tarfile.HeaderError("truncated GNU sparse map")
+                buf += more
+                continue
+            number, _, buf = buf.partition(b"\n")
+            if not number.isdigit():
+                raise tarfile.HeaderError("malformed GNU sparse map")
+            numbers.append(int(number))
+        next_.offset_data = tarfile_.fileobj.tell()
+        next_.sparse = list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def forget_members(archive: tarfile.TarFile) -> None:
+    """Drop the TarInfo list tarfile keeps of every member read (unbounded memory on huge tars)."""
+    archive.members.clear()  # type: ignore[attr-defined]  # a real attribute, missing from typeshed
 
 
 class BlobStore(Protocol):
@@ -156,12 +208,15 @@ class TarStore:
             raise
 
     def _index(self, limits: Limits) -> None:
+        file_size = os.fstat(self._file.fileno()).st_size
         try:
             archive = tarfile.open(fileobj=self._file, mode="r:", tarinfo=BoundedTarInfo)
             for count, member in enumerate(archive, start=1):
                 if count > limits.max_outer_members:
                     raise LimitExceeded(f"{self.name} has more than {limits.max_outer_members} members")
                 name = normalize_name(member.name)
+                if member.isreg() and member.offset_data + member.size > file_size:
+                    raise TargetError(f"{self.name} is truncated: {member.name[:100]} ends past the end of the file")
                 if name:
                     self._members[name] = member
                 forget_members(archive)

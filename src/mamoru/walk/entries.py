@@ -5,9 +5,22 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Protocol
+from types import TracebackType
+from typing import Protocol
 
 from mamoru.model.inventory import FileKind, Note
+
+
+class ContentReader(Protocol):
+    """What ``LayerEntry.open()`` returns: a readable, closeable byte stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def __enter__(self) -> ContentReader: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> object: ...
 
 
 @dataclass(slots=True, kw_only=True)
@@ -21,9 +34,9 @@ class LayerEntry:
     gid: int = 0
     size: int = 0
     linkname: str = ""
-    opener: Callable[[], IO[bytes]] | None = field(default=None, repr=False)
+    opener: Callable[[], ContentReader] | None = field(default=None, repr=False)
 
-    def open(self) -> IO[bytes]:
+    def open(self) -> ContentReader:
         if self.opener is None:
             raise ValueError(f"/{self.path} has no readable content")
         return self.opener()

@@ -6,7 +6,6 @@ Everything here reads forward only and never holds more than one chunk in memory
 from __future__ import annotations
 
 import bz2
-import gzip
 import hashlib
 import io
 import lzma
@@ -15,8 +14,7 @@ from typing import IO, Protocol, cast
 
 import zstandard
 
-from mamoru.errors import LimitExceeded, TargetError
-from mamoru.walk.limits import Limits
+from mamoru.errors import TargetError
 
 CHUNK = 1 << 20
 
@@ -114,36 +112,6 @@ class DigestReader(RawReader):
         return f"{self.algorithm}:{self._hash.hexdigest()}"
 
 
-class BoundedReader(RawReader):
-    """Counts decompressed bytes and stops a layer that is too large or a decompression bomb."""
-
-    def __init__(
-        self, inner: Readable, limits: Limits, compressed: DigestReader | None, what: str, max_bytes: int | None = None
-    ) -> None:
-        super().__init__()
-        self._inner = inner
-        self._limits = limits
-        self._compressed = compressed
-        self._what = what
-        self._max_bytes = limits.max_layer_bytes if max_bytes is None else max_bytes
-        self.count = 0
-
-    def _read(self, size: int) -> bytes:
-        data = self._inner.read(size if size >= 0 else CHUNK)
-        self.count += len(data)
-        limits = self._limits
-        if self.count > self._max_bytes:
-            raise LimitExceeded(f"{self._what} is larger than {self._max_bytes} bytes uncompressed")
-        if self._compressed is not None and self.count > limits.ratio_grace_bytes:
-            ratio = self.count / max(1, self._compressed.count)
-            if ratio > limits.max_compression_ratio:
-                raise LimitExceeded(
-                    f"{self._what} decompresses more than {limits.max_compression_ratio}x "
-                    f"({self._compressed.count} -> {self.count}+ bytes): refusing a decompression bomb"
-                )
-        return data
-
-
 class PeekReader(RawReader):
     """Lets the caller look at the first bytes of a forward-only stream without consuming them."""
 
@@ -183,17 +151,51 @@ def compression_of(head: bytes) -> str:
     return "none"
 
 
+class GzipDecoder:
+    """gzip (all members of a multi-member stream) with zlib, reading big chunks, bounded per call.
+
+    ``gzip.GzipFile`` reads its input 8 KiB at a time through Python; here each call decompresses
+    at most ``size`` bytes of output (``max_length``), so a bomb never lands in memory at once.
+    """
+
+    def __init__(self, raw: Readable) -> None:
+        self._raw = raw
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._input = b""
+        self._started = False
+
+    def read(self, size: int = -1, /) -> bytes:
+        size = size if size > 0 else CHUNK
+        while True:
+            if self._inflater.eof:
+                rest = self._inflater.unused_data or self._raw.read(CHUNK)
+                if not rest.strip(b"\x00"):
+                    return b""  # end of the last member (zero padding after it is tolerated)
+                self._inflater = zlib.decompressobj(wbits=31)
+                self._input = rest
+            if not self._input:
+                self._input = self._raw.read(CHUNK)
+                if not self._input:
+                    if self._started:
+                        raise EOFError("gzip stream ends before its end-of-stream marker")
+                    return b""
+            self._started = True
+            out = self._inflater.decompress(self._input, size)
+            self._input = self._inflater.unconsumed_tail
+            if out:
+                return out
+
+
 def decompressing(raw: Readable) -> tuple[Readable, str]:
     """Wrap ``raw`` in the decompressor its magic bytes call for (media types lie; magic does not)."""
     peek = PeekReader(raw)
     kind = compression_of(peek.peek(6))
     stream: Readable
     if kind == "gzip":
-        stream = gzip.GzipFile(fileobj=peek, mode="rb")
+        stream = GzipDecoder(peek)
     elif kind == "zstd":
-        stream = zstandard.ZstdDecompressor().stream_reader(
-            cast(IO[bytes], peek), read_size=CHUNK, read_across_frames=True
-        )
+        decompressor = zstandard.ZstdDecompressor()
+        stream = decompressor.stream_reader(cast(IO[bytes], peek), read_size=CHUNK, read_across_frames=True)
     elif kind == "xz":
         stream = lzma.LZMAFile(cast(IO[bytes], peek), mode="rb")
     elif kind == "bzip2":
@@ -201,12 +203,6 @@ def decompressing(raw: Readable) -> tuple[Readable, str]:
     else:
         stream = peek
     return stream, kind
-
-
-def check_digest(reader: DigestReader, expected: str, what: str) -> None:
-    """Raise :class:`TargetError` unless ``reader`` saw exactly the bytes ``expected`` names."""
-    if reader.digest != expected:
-        raise TargetError(f"{what}: digest mismatch (expected {expected}, content is {reader.digest})")
 
 
 def hasher_for(digest: str, what: str) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-# tests/analyzers/os/rpmdb/ -> repo root -> ../shared/testdata/rpmdb
-TESTDATA = Path(__file__).parents[4] / ".." / "shared" / "testdata" / "rpmdb"
+# tests/analyzers/os/rpmdb/ -> tests/data/rpmdb (a copy of the team's shared real rpm databases)
+TESTDATA = Path(__file__).parents[3] / "data" / "rpmdb"
 
 INT8, INT16, INT32, INT64, STRING, BIN, STRING_ARRAY, I18NSTRING = 2, 3, 4, 5, 6, 7, 8, 9
 _INT_FORMATS = {INT8: "B", INT16: "H", INT32: "I", INT64: "Q"}
@@ -85,7 +85,7 @@ def package_tags(**overrides: Tag) -> list[Tag]:
 
 @pytest.fixture(scope="session")
 def testdata() -> Path:
-    """The directory with the real rpmdb files (see shared/testdata/README.md)."""
+    """The directory with the real rpmdb files (see tests/data/README.md)."""
     assert (TESTDATA / "cbl-mariner-2.0" / "rpmdb.sqlite").is_file(), f"missing test data in {TESTDATA}"
     return TESTDATA
 

@@ -1,0 +1,194 @@
+"""The command line as users meet it: exit codes, one-line errors, outputs, progress, hostile inputs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pty
+import subprocess
+import sys
+import tarfile
+import zlib
+from pathlib import Path
+
+import pytest
+from tests.conftest import mamoru
+from tests.helpers import DPKG_STATUS, OS_RELEASE, Entry, ImageSpec, docker_archive, files, layer_tar
+
+NO_DAEMON = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("mamoru: error: ")
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_help_lists_commands_and_formats() -> None:
+    top = mamoru("--help")
+    assert top.returncode == 0
+    for command in ("image", "fs", "sbom", "demo"):
+        assert command in top.stdout
+    image = mamoru("image", "--help")
+    assert (
+        "table|json|cyclonedx|spdx-json" in image.stdout.replace(" ", "")
+        or "[table|json|cyclonedx|spdx-json]" in image.stdout
+    )
+    assert mamoru("--version").stdout.startswith("mamoru, version ")
+
+
+def test_demo_runs_offline_without_docker(cache_dir: Path) -> None:
+    result = mamoru("demo", env=NO_DAEMON)
+    assert result.returncode == 0, result.stderr
+    assert "debian 12.15 (bookworm)" in result.stdout
+    assert "RUN apt-get update && apt-get install -y --no-install-recommends openssl" in result.stdout
+    assert "libssl3" in result.stdout and "Packages: 6 (6 deb)" in result.stdout
+    document = json.loads(mamoru("demo", "-f", "json", env=NO_DAEMON).stdout)
+    assert {p["name"]: p["layer"]["index"] for p in document["packages"]}["openssl"] == 1
+
+
+def test_output_file_and_quiet(cache_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sbom.json"
+    result = mamoru("demo", "-f", "cyclonedx", "-o", str(out), "-q")
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+    assert json.loads(out.read_text())["bomFormat"] == "CycloneDX"
+    assert not list(tmp_path.glob("sbom.json.tmp-*"))
+    missing_dir = mamoru("demo", "-o", str(tmp_path / "no" / "such" / "dir" / "x.json"))
+    assert_one_line_error(missing_dir, 2, "cannot write")
+
+
+def test_missing_target(cache_dir: Path, tmp_path: Path) -> None:
+    assert_one_line_error(mamoru("image", str(tmp_path / "nope.tar"), env=NO_DAEMON), 2, "nope.tar", "no such file")
+    assert_one_line_error(mamoru("fs", str(tmp_path / "nope")), 2, "no such file or directory")
+
+
+def test_bad_option_value() -> None:
+    result = mamoru("image", "x.tar", "--format", "xml")
+    assert result.returncode == 2 and "Invalid value for '--format'" in result.stderr
+
+
+def malformed_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    good = ImageSpec(layers=[gzip.compress(layer_tar(files(("etc/os-release", OS_RELEASE))))])
+    cases: dict[str, tuple[Path, str]] = {}
+    cases["manifest not JSON"] = (docker_archive(tmp_path / "a.tar", good, manifest=b"{oops"), "not valid JSON")
+    mismatch = ImageSpec(layers=good.layers, diff_ids=["sha256:" + "0" * 64])
+    cases["digest mismatch"] = (docker_archive(tmp_path / "b.tar", mismatch), "digest mismatch")
+    whole = docker_archive(tmp_path / "c.tar", good)
+    with tarfile.open(whole) as archive:
+        cut = archive.getmember("manifest.json").offset_data + 5
+    (tmp_path / "truncated.tar").write_bytes(whole.read_bytes()[:cut])
+    cases["truncated archive"] = (tmp_path / "truncated.tar", "is truncated")
+    (tmp_path / "random.bin").write_bytes(os.urandom(4096))
+    cases["random bytes"] = (tmp_path / "random.bin", "not a readable tar archive")
+    (tmp_path / "empty.tar").write_bytes(b"")
+    cases["empty file"] = (tmp_path / "empty.tar", "")
+    (tmp_path / "notimage").mkdir()
+    cases["plain directory"] = (tmp_path / "notimage", "mamoru fs")
+    return cases
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["manifest not JSON", "digest mismatch", "truncated archive", "random bytes", "empty file", "plain directory"],
+)
+def test_malformed_images_give_one_line_and_exit_2(case: str, cache_dir: Path, tmp_path: Path) -> None:
+    path, fragment = malformed_inputs(tmp_path)[case]
+    assert_one_line_error(mamoru("image", str(path), env=NO_DAEMON), 2, fragment)
+
+
+def test_hostile_layer_writes_nothing_outside_the_cache(cache_dir: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    layer = layer_tar(
+        [
+            Entry("../../../escaped.txt", b"pwned"),
+            Entry("/abs-escape.txt", b"pwned"),
+            Entry("var/lib/dpkg/status", DPKG_STATUS.encode()),
+            Entry("etc/os-release", OS_RELEASE.encode()),
+            Entry("link", type=tarfile.SYMTYPE, linkname="/etc/passwd"),
+            Entry("dev/zero", type=tarfile.CHRTYPE),
+            Entry("fifo", type=tarfile.FIFOTYPE),
+        ]
+    )
+    image = docker_archive(work / "hostile.tar", ImageSpec(layers=[layer]))
+    before = {p for p in tmp_path.rglob("*")}
+    result = mamoru("image", str(image), "-f", "json", cwd=work, env={"HOME": str(tmp_path / "home")})
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [p["name"] for p in document["packages"]] == ["bash", "libc6"]
+    assert any("escapes the root" in n["message"] for n in document["notes"])
+    created = {p for p in tmp_path.rglob("*")} - before
+    assert all(cache_dir in p.parents or p == cache_dir for p in created), created
+    assert not (tmp_path / "escaped.txt").exists() and not Path("/abs-escape.txt").exists()
+    assert not list(cache_dir.rglob("tmp/*"))  # no scratch file is left behind
+
+
+def test_gzip_bomb_layer_is_refused(cache_dir: Path, tmp_path: Path) -> None:
+    """A layer whose single member claims 1 GiB of zeros: ~1 MB gzipped, refused past the ratio bound."""
+    header = tarfile.TarInfo("bomb.bin")
+    header.size = 1 << 30
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunks = [compressor.compress(header.tobuf(format=tarfile.PAX_FORMAT))]
+    zeros = bytes(1 << 20)
+    chunks.extend(compressor.compress(zeros) for _ in range(1024))
+    chunks.append(compressor.flush())
+    bomb = b"".join(chunks)
+    image = docker_archive(tmp_path / "bomb.tar", ImageSpec(layers=[bomb], diff_ids=["sha256:" + "1" * 64]))
+    assert_one_line_error(mamoru("image", str(image)), 2, "decompression bomb")
+
+
+def test_many_files_image_is_bounded(cache_dir: Path, tmp_path: Path) -> None:
+    """200,000 files in one layer: a complete result in bounded memory (peak RSS of the CLI process)."""
+    entries = [Entry(f"data/d{i // 1000}/f{i}", b"") for i in range(200_000)]
+    entries.append(Entry("var/lib/dpkg/status", DPKG_STATUS.encode()))
+    image = docker_archive(tmp_path / "many.tar", ImageSpec(layers=[layer_tar(entries)]))
+    result = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "maxrss-kib=%M",
+            sys.executable,
+            "-m",
+            "mamoru",
+            "image",
+            str(image),
+            "-f",
+            "json",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["summary"]["files"] == 200_001
+    assert len(document["packages"]) == 2
+    peak_kib = int(result.stderr.strip().rpartition("maxrss-kib=")[2])
+    assert peak_kib < 400 * 1024, f"peak RSS {peak_kib} KiB for 200k files"
+
+
+def test_progress_only_on_a_terminal(cache_dir: Path) -> None:
+    piped = mamoru("demo")
+    assert "layer 0" not in piped.stderr and "\x1b[" not in piped.stderr
+    pid, fd = pty.fork()
+    if pid == 0:  # child: the CLI on a terminal
+        os.execv(sys.executable, [sys.executable, "-m", "mamoru", "demo", "-o", os.devnull])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"\x1b[" in output  # rich drew (and then cleared) the progress display
