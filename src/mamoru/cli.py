@@ -7,7 +7,6 @@ Exit codes: 0 done, 1 a policy gate failed (later stages), 2 bad usage or bad in
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -25,8 +24,6 @@ EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 REPORT_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
 SBOM_FORMATS = ("cyclonedx", "spdx-json", "json")
 MAX_NOTES_ON_STDERR = 10
-
-log = logging.getLogger("mamoru")
 
 
 def _common(formats: tuple[str, ...], default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -146,7 +143,10 @@ def _run(
 ) -> None:
     """Run a scan and write its report; map outcomes to exit codes."""
     debug, quiet = common["debug"], common["quiet"]
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     try:
         from mamoru.cache import set_cache_dir
 
@@ -163,7 +163,9 @@ def _run(
         _fail("interrupted", 130)
     except Exception as exc:
         if debug:
-            log.exception("internal error")
+            import traceback
+
+            traceback.print_exc()
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", EXIT_INTERNAL)
 
 

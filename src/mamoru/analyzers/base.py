@@ -95,6 +95,8 @@ class AnalysisResult:
     packages: list[Package] = field(default_factory=list)
     os_facts: list[OSFact] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # licenses found outside the package database, keyed by (package type, package name)
+    package_licenses: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 class AnalyzerParseError(Exception):

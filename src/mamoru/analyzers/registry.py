@@ -5,14 +5,23 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 from mamoru.analyzers.base import Analyzer
+from mamoru.analyzers.lang.python import PythonDistributionAnalyzer
 from mamoru.analyzers.os.apk import ApkAnalyzer
 from mamoru.analyzers.os.dpkg import DpkgAnalyzer
+from mamoru.analyzers.os.dpkg_copyright import DpkgCopyrightAnalyzer
 from mamoru.analyzers.os.release import OSReleaseAnalyzer
 from mamoru.analyzers.os.rpm import RpmAnalyzer
 from mamoru.errors import MamoruError
 
 ENTRY_POINT_GROUP = "mamoru.analyzers"
-BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (OSReleaseAnalyzer, DpkgAnalyzer, ApkAnalyzer, RpmAnalyzer)
+BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (
+    OSReleaseAnalyzer,
+    DpkgAnalyzer,
+    DpkgCopyrightAnalyzer,
+    ApkAnalyzer,
+    RpmAnalyzer,
+    PythonDistributionAnalyzer,
+)
 
 
 def load_analyzers(with_plugins: bool = True) -> list[Analyzer]:

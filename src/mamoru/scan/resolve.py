@@ -33,7 +33,7 @@ def resolve_inventory(artifact: Artifact, walk: WalkResult, notes: Iterable[Note
     inventory.notes.extend(walk.notes)
     for analyzed in walk.analyzed:
         inventory.notes.extend(analyzed.result.notes)
-    inventory.packages = resolve_packages(walk.analyzed, os)
+    inventory.packages = _with_licenses(resolve_packages(walk.analyzed, os), walk.analyzed)
     if inventory.packages and os is None and any(p.kind.is_os for p in inventory.packages):
         inventory.notes.append(Note(kind=NoteKind.WARNING, message="OS packages found but no OS release file"))
     if walk.files_truncated:
@@ -123,6 +123,25 @@ def _introducing_layer(
         introduced = earlier.layer
         previous = earlier.previous
     return introduced
+
+
+def _with_licenses(packages: list[Package], analyzed: list[AnalyzedFile]) -> list[Package]:
+    """Fill in licenses found beside the package database (Debian's copyright files).
+
+    A copyright file deleted by a later layer (``rm -rf /usr/share/doc``) still names the license
+    of a package that stays installed, so deleted files count too; visible ones win.
+    """
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for file in sorted(analyzed, key=lambda a: a.record.visible):
+        found.update(file.result.package_licenses)
+    if not found:
+        return packages
+    return [
+        replace(p, licenses=found[(p.kind.value, p.name)])
+        if not p.licenses and found.get((p.kind.value, p.name))
+        else p
+        for p in packages
+    ]
 
 
 def _is_distroless(files: list[FileRecord]) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -18,8 +17,6 @@ from mamoru.targets.source import ImageSource
 from mamoru.walk.entries import LayerEntry
 from mamoru.walk.limits import Limits
 from mamoru.walk.squash import SquashedIndex
-
-log = logging.getLogger(__name__)
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -205,7 +202,7 @@ class Walker:
                 try:
                     found = analyzer.analyze(content)
                 except Exception as exc:
-                    log.debug("analyzer %s failed on /%s", analyzer.name, record.path, exc_info=True)
+                    _log_failure(analyzer.name, record.path)
                     result.notes.append(
                         Note(
                             kind=NoteKind.UNKNOWN,
@@ -240,3 +237,10 @@ def _read(entry: LayerEntry, info: FileInfo, limits: Limits) -> FileContent:
                 out.write(chunk)
                 remaining -= len(chunk)
         return FileContent(info, spool=spool, truncated=entry.size > bound)
+
+
+def _log_failure(analyzer: str, path: str) -> None:
+    """Log an analyzer's exception with its traceback (shown with --debug); logging loads only if needed."""
+    import logging
+
+    logging.getLogger(__name__).debug("analyzer %s failed on /%s", analyzer, path, exc_info=True)

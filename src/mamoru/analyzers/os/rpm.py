@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
-from mamoru.analyzers.os.rpmdb import RpmDbError, RpmPackageRecord, read_rpmdb
 from mamoru.model.inventory import Note, NoteKind
 from mamoru.model.package import Package, PackageKind
+
+if TYPE_CHECKING:
+    from mamoru.analyzers.os.rpmdb import RpmPackageRecord
 
 RPMDB_PATHS = frozenset(
     f"{directory}/{name}"
@@ -26,6 +28,8 @@ class RpmAnalyzer:
         return path in RPMDB_PATHS and size <= MAX_RPMDB
 
     def analyze(self, content: FileContent) -> AnalysisResult:
+        from mamoru.analyzers.os.rpmdb import RpmDbError, read_rpmdb  # loaded only for rpm-based images
+
         try:
             with content.as_path() as path:
                 records, problems = read_rpmdb(str(path))

@@ -1,0 +1,1 @@
+"""Language ecosystem analyzers: packages installed by pip, npm, Maven, Go, Cargo …"""

@@ -1,0 +1,59 @@
+"""Installed Python distributions: ``*.dist-info/METADATA`` and ``*.egg-info/PKG-INFO`` anywhere.
+
+Core metadata is parsed with ``packaging.metadata.parse_email`` (the PyPA reference parser),
+leniently: fields it cannot read are ignored, a file without a name or version is an unknown.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from packaging.metadata import RawMetadata, parse_email
+
+from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
+from mamoru.model.package import Package, PackageKind
+
+MAX_METADATA = 8 * 1024 * 1024
+_LICENSE_CLASSIFIER = "License :: "
+
+
+class PythonDistributionAnalyzer:
+    """Python packages installed in any site-packages or ``--target`` directory."""
+
+    name: ClassVar[str] = "python-dist-info"
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        if size > MAX_METADATA:
+            return False
+        if path.endswith("/METADATA"):
+            return path[: -len("/METADATA")].endswith(".dist-info")
+        if path.endswith("/PKG-INFO"):
+            return path[: -len("/PKG-INFO")].endswith(".egg-info")
+        return path.endswith(".egg-info")  # old setuptools installs write PKG-INFO as a file of this name
+
+    def analyze(self, content: FileContent) -> AnalysisResult:
+        raw, _unparsed = parse_email(content.read())
+        name, version = (raw.get("name") or "").strip(), (raw.get("version") or "").strip()
+        if not name or not version:
+            raise AnalyzerParseError("Python package metadata without Name or Version")
+        return AnalysisResult(packages=[Package(
+            name=name,
+            version=version,
+            kind=PackageKind.PYPI,
+            licenses=_licenses(raw),
+            maintainer=(raw.get("author_email") or raw.get("author") or "").strip(),
+            description=(raw.get("summary") or "").strip(),
+            found_by=self.name,
+        )])  # fmt: skip
+
+
+def _licenses(raw: RawMetadata) -> tuple[str, ...]:
+    """PEP 639 ``License-Expression`` first, then a short ``License`` field, then license classifiers."""
+    expression = (raw.get("license_expression") or "").strip()
+    if expression:
+        return (expression,)
+    text = (raw.get("license") or "").strip()
+    if text and "\n" not in text and len(text) < 100:
+        return (text,)
+    classifiers = raw.get("classifiers") or []
+    return tuple(dict.fromkeys(c.split(" :: ")[-1] for c in classifiers if c.startswith(_LICENSE_CLASSIFIER)))
