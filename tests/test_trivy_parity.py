@@ -13,7 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import FIXTURES, mamoru
 
 pytestmark = [pytest.mark.images, pytest.mark.usefixtures("cache_dir")]

@@ -11,6 +11,8 @@ import jsonschema
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from spdx_tools.spdx.parser.json import json_parser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
@@ -45,7 +47,7 @@ def test_cyclonedx_is_valid_1_6_with_layers(report: ScanReport) -> None:
     assert bom["specVersion"] == "1.6"
     assert bom["metadata"]["component"]["type"] == "container"
     libraries = [c for c in bom["components"] if c["type"] == "library"]
-    assert len(libraries) == 94
+    assert len(libraries) == 95  # 94 debs and requests (dist-info in the COPY layer)
     openssl = next(c for c in libraries if c["name"] == "openssl")
     props = {p["name"]: p["value"] for p in openssl["properties"]}
     assert props["mamoru:layer:index"] == "1"
@@ -55,7 +57,7 @@ def test_cyclonedx_is_valid_1_6_with_layers(report: ScanReport) -> None:
         "purl"
     ].startswith("pkg:deb/debian/openssl@")
     os_dep = next(d for d in bom["dependencies"] if d["ref"] == "os")
-    assert len(os_dep["dependsOn"]) == 94
+    assert len(os_dep["dependsOn"]) == 94  # OS packages hang off the OS component
 
 
 def test_spdx_is_valid_2_3_with_layers(report: ScanReport, tmp_path: Path) -> None:
@@ -76,18 +78,35 @@ def test_json_report_matches_its_schema(report: ScanReport) -> None:
     schema = json.loads(resources.files("mamoru.report").joinpath("schema/report-v1.json").read_text())
     document = json.loads(render(report, "json"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
-    assert document["summary"]["packages"] == 94
+    assert document["summary"]["packages"] == 95
     assert "supersecret123" not in json.dumps(document)  # env values never reach the report
     assert "DB_PASSWORD" in document["artifact"]["config"]["envNames"]
-    assert [layer["packagesIntroduced"] for layer in document["layers"]] == [88, 6, 0, 0, 0]
+    assert [layer["packagesIntroduced"] for layer in document["layers"]] == [88, 6, 1, 0, 0]
 
 
 def test_table_lists_layers_and_instructions(report: ScanReport) -> None:
     text = render(report, "table")
     assert "debian 12.15 (bookworm)" in text
     assert "RUN apt-get update && apt-get install" in text
-    assert "Packages: 94 (94 deb)" in text
+    assert "Packages: 95 (94 deb, 1 pypi)" in text
 
 
 def test_every_format_is_registered() -> None:
     assert set(FORMATS) == {"table", "json", "cyclonedx", "spdx-json"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(licenses=st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=4))
+def test_spdx_stays_valid_whatever_the_license_texts(licenses: list[str], tmp_path: Path) -> None:
+    """Any license text a package database holds (``GPL-2+ with Texinfo exception``, ``and/or``…)."""
+    from mamoru.model import Artifact, ArtifactKind, Inventory, Package, PackageKind
+
+    package = Package(
+        name="pkg", version="1.0", kind=PackageKind.DEB, purl="pkg:deb/debian/pkg@1.0", licenses=tuple(licenses)
+    )
+    inventory = Inventory(
+        artifact=Artifact(name="x", kind=ArtifactKind.FILESYSTEM, source="directory"), packages=[package]
+    )
+    path = tmp_path / "doc.spdx.json"
+    path.write_text(render(ScanReport(inventory=inventory, target="x", command="sbom"), "spdx-json"))
+    assert validate_full_spdx_document(json_parser.parse_from_file(str(path))) == []

@@ -35,12 +35,15 @@ def dpkg_admindir_from_tar(rootfs_tar: Path, tmp: Path) -> Path:
 
 
 def rows(inventory: Inventory) -> set[Row]:
-    return {(p.name, p.version, p.source_name, p.source_version) for p in inventory.packages}
+    """The dpkg packages (the ground truth here is dpkg's)."""
+    return {(p.name, p.version, p.source_name, p.source_version) for p in inventory.packages if p.kind.value == "deb"}
 
 
 def by_layer(inventory: Inventory) -> dict[int, set[str]]:
     layers: dict[int, set[str]] = {}
     for package in inventory.packages:
+        if package.kind.value != "deb":
+            continue
         assert package.layer is not None
         layers.setdefault(package.layer.index, set()).add(package.name)
     return layers
@@ -76,6 +79,8 @@ def test_app_image_packages_and_layers(images: Path, base_truth: set[Row], app_t
         assert by_layer(inventory) == {0: {name for name, *_ in base_truth}, 1: added}
         layer = next(p.layer for p in inventory.packages if p.name == "openssl")
         assert layer is not None and layer.instruction.startswith("RUN apt-get update && apt-get install")
+        requests = next(p for p in inventory.packages if p.name == "requests")  # dist-info in the COPY layer
+        assert requests.layer is not None and requests.layer.index == 2 and requests.kind.value == "pypi"
 
 
 def test_alpine_equals_apk_list(images: Path, tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def summary(target: str, platform: str | None = None) -> tuple[str, list[int], i
     ],
 )
 def test_all_formats_of_the_app_image_agree(images: Path, target: str, source: str) -> None:
-    assert summary(str(images / target)) == (source, [88, 6, 0, 0, 0], 94)
+    assert summary(str(images / target)) == (source, [88, 6, 1, 0, 0], 95)
 
 
 @pytest.mark.images
@@ -111,7 +111,7 @@ def test_multi_arch_index_is_resolved_by_platform(images: Path, tmp_path: Path) 
             }
         ],
     )
-    assert summary(str(layout), "linux/amd64")[1:] == ([88, 6, 0, 0, 0], 94)
+    assert summary(str(layout), "linux/amd64")[1:] == ([88, 6, 1, 0, 0], 95)
     assert summary(f"{layout}:multi", "linux/arm64")[1:] == ([59], 59)
     with pytest.raises(TargetError, match=r"no linux/s390x image \(available: linux/amd64, linux/arm64\)"):
         open_image(str(layout), Limits(), platform="linux/s390x")

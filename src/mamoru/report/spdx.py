@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import TextIO
 
-from license_expression import ExpressionError, get_spdx_licensing  # type: ignore[import-untyped]
+from license_expression import get_spdx_licensing  # type: ignore[import-untyped]
 from spdx_tools.spdx.model import (  # type: ignore[attr-defined]
     Actor,
     ActorType,
@@ -20,6 +20,7 @@ from spdx_tools.spdx.model import (  # type: ignore[attr-defined]
     Document,
     ExternalPackageRef,
     ExternalPackageRefCategory,
+    ExtractedLicensingInfo,
     Package,
     PackagePurpose,
     Relationship,
@@ -88,16 +89,18 @@ def build_document(report: ScanReport) -> Document:
         document.relationships.append(Relationship(root.spdx_id, RelationshipType.CONTAINS, os_package.spdx_id))
         parent = os_package.spdx_id
     used: set[str] = set()
+    licenses = LicenseMapper()
     for package in inventory.packages:
-        spdx_package = _package(package, used)
+        spdx_package = _package(package, used, licenses)
         document.packages.append(spdx_package)
         container = parent if package.kind.is_os else root.spdx_id
         document.relationships.append(Relationship(container, RelationshipType.CONTAINS, spdx_package.spdx_id))
         document.annotations.extend(_annotations(spdx_package.spdx_id, package_properties(package), tool, created))
+    document.extracted_licensing_info.extend(licenses.extracted.values())
     return document
 
 
-def _package(package: MamoruPackage, used: set[str]) -> Package:
+def _package(package: MamoruPackage, used: set[str], licenses: LicenseMapper) -> Package:
     name, version = _UNSAFE_ID.sub("-", package.name), _UNSAFE_ID.sub("-", package.version)
     spdx_id = f"SPDXRef-Package-{package.kind.value}-{name}-{version}"
     base, n = spdx_id, 1
@@ -105,7 +108,7 @@ def _package(package: MamoruPackage, used: set[str]) -> Package:
         n += 1
         spdx_id = f"{base}-{n}"
     used.add(spdx_id)
-    declared, comment = _license(package.licenses)
+    declared = licenses.expression(package.licenses)
     refs = (
         [ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", package.purl)] if package.purl else []
     )
@@ -118,7 +121,6 @@ def _package(package: MamoruPackage, used: set[str]) -> Package:
         supplier=Actor(ActorType.ORGANIZATION, package.maintainer) if package.maintainer else None,
         license_declared=declared,
         license_concluded=SpdxNoAssertion(),
-        license_comment=comment,
         copyright_text=SpdxNoAssertion(),
         external_references=refs,
         source_info=f"built from {package.source_name} {package.source_version}".strip()
@@ -128,18 +130,34 @@ def _package(package: MamoruPackage, used: set[str]) -> Package:
     )
 
 
-def _license(texts: tuple[str, ...]) -> tuple[object, str | None]:
-    """An SPDX license expression when the database's text is one, else NOASSERTION plus the raw text."""
-    if not texts:
-        return SpdxNoAssertion(), None
-    joined = " AND ".join(f"({t})" if len(texts) > 1 else t for t in texts)
-    licensing = get_spdx_licensing()
-    try:
-        if not licensing.validate(joined).errors:
-            return licensing.parse(joined), None
-    except ExpressionError:
-        pass
-    return SpdxNoAssertion(), "as recorded by the package database: " + "; ".join(texts)
+class LicenseMapper:
+    """Turns license texts into SPDX expressions; texts that are not SPDX become ``LicenseRef-`` entries.
+
+    ``GPL-2.0-only`` stays as it is; ``GPL-2+ with Texinfo exception`` or ``public-domain`` become
+    ``LicenseRef-…`` identifiers whose original text is kept in the document's extracted licensing
+    info, so no license the package declared is lost.
+    """
+
+    def __init__(self) -> None:
+        self._licensing = get_spdx_licensing()
+        self.extracted: dict[str, ExtractedLicensingInfo] = {}
+
+    def expression(self, texts: tuple[str, ...]) -> object:
+        parts = [self._part(text.strip()) for text in dict.fromkeys(texts) if text.strip()]
+        if not parts:
+            return SpdxNoAssertion()
+        return parts[0] if len(parts) == 1 else self._licensing.AND(*parts)
+
+    def _part(self, text: str) -> object:
+        try:
+            info = self._licensing.validate(text)
+            if not info.errors and not info.invalid_symbols:
+                return self._licensing.parse(text)
+        except Exception:  # noqa: S110 - license_expression raises assorted errors on odd input
+            pass
+        ref = "LicenseRef-" + (_UNSAFE_ID.sub("-", text).strip("-.") or "unnamed")
+        self.extracted.setdefault(ref, ExtractedLicensingInfo(license_id=ref, extracted_text=text, license_name=text))
+        return self._licensing.parse(ref)
 
 
 def _annotations(spdx_id: str, properties: list[tuple[str, str]], tool: Actor, created: object) -> list[Annotation]:

@@ -18,7 +18,7 @@ DOC_DIR = "usr/share/doc/"
 MAX_COPYRIGHT = 4 * 1024 * 1024
 _LICENSE_FIELD = re.compile(r"^License:[ \t]*(\S.*?)\s*$", re.MULTILINE)
 _COMMON_LICENSES = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9][A-Za-z0-9.+-]*[A-Za-z0-9+])")
-_SPLIT = re.compile(r"\s+or\s+|\s+and\s+|\s*,\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s+and/or\s+|\s+or\s+|\s+and\s+|\s*,\s*", re.IGNORECASE)
 
 _SPDX = {
     "apache-2": "Apache-2.0", "apache-2.0": "Apache-2.0", "artistic": "Artistic-1.0-Perl",
@@ -66,8 +66,9 @@ class DpkgCopyrightAnalyzer:
 def licenses_in(text: str) -> tuple[str, ...]:
     """The license names of a copyright file, in order of first mention, without duplicates."""
     names: list[str] = []
-    for match in _LICENSE_FIELD.finditer(text):
-        names.extend(part for part in _SPLIT.split(match.group(1)) if part)
+    if text.startswith("Format:"):  # License fields only mean something in DEP-5 files
+        for match in _LICENSE_FIELD.finditer(text):
+            names.extend(part for part in _SPLIT.split(match.group(1)) if part)
     names.extend(_COMMON_LICENSES.findall(text))
     seen: dict[str, None] = {}
     for name in names:
