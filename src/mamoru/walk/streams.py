@@ -14,6 +14,11 @@ from typing import IO, Protocol, cast
 
 import zstandard
 
+try:  # ISA-L inflates gzip about 2.4x faster than zlib (same API); zlib where no wheel exists
+    from isal import isal_zlib as inflate_impl
+except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
+    inflate_impl = zlib  # type: ignore[misc]
+
 from mamoru.errors import TargetError
 
 CHUNK = 1 << 20
@@ -24,7 +29,10 @@ BZIP2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 
 # what decompressors raise on corrupt input (zlib.error and ZstdError are not OSErrors)
-DECOMPRESSION_ERRORS = (zlib.error, zstandard.ZstdError, lzma.LZMAError, EOFError, OSError, ValueError)
+_INFLATE_ERROR = cast(type[BaseException], inflate_impl.error)  # isal's stub types it as an instance
+DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (
+    zlib.error, _INFLATE_ERROR, zstandard.ZstdError, lzma.LZMAError, EOFError, OSError, ValueError,
+)  # fmt: skip
 
 
 class Readable(Protocol):
@@ -152,7 +160,7 @@ def compression_of(head: bytes) -> str:
 
 
 class GzipDecoder:
-    """gzip (all members of a multi-member stream) with zlib, reading big chunks, bounded per call.
+    """gzip (all members of a multi-member stream) with ISA-L/zlib, reading big chunks, bounded per call.
 
     ``gzip.GzipFile`` reads its input 8 KiB at a time through Python; here each call decompresses
     at most ``size`` bytes of output (``max_length``), so a bomb never lands in memory at once.
@@ -160,7 +168,7 @@ class GzipDecoder:
 
     def __init__(self, raw: Readable) -> None:
         self._raw = raw
-        self._inflater = zlib.decompressobj(wbits=31)
+        self._inflater = inflate_impl.decompressobj(wbits=31)
         self._input = b""
         self._started = False
 
@@ -171,7 +179,7 @@ class GzipDecoder:
                 rest = self._inflater.unused_data or self._raw.read(CHUNK)
                 if not rest.strip(b"\x00"):
                     return b""  # end of the last member (zero padding after it is tolerated)
-                self._inflater = zlib.decompressobj(wbits=31)
+                self._inflater = inflate_impl.decompressobj(wbits=31)
                 self._input = rest
             if not self._input:
                 self._input = self._raw.read(CHUNK)
