@@ -6,12 +6,13 @@ leniently: fields it cannot read are ignored, a file without a name or version i
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from packaging.metadata import RawMetadata, parse_email
+from typing import TYPE_CHECKING, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
 from mamoru.model.package import Package, PackageKind
+
+if TYPE_CHECKING:
+    from packaging.metadata import RawMetadata
 
 MAX_METADATA = 8 * 1024 * 1024
 _LICENSE_CLASSIFIER = "License :: "
@@ -32,6 +33,8 @@ class PythonDistributionAnalyzer:
         return path.endswith(".egg-info")  # old setuptools installs write PKG-INFO as a file of this name
 
     def analyze(self, content: FileContent) -> AnalysisResult:
+        from packaging.metadata import parse_email  # loaded only for images with Python packages
+
         raw, _unparsed = parse_email(content.read())
         name, version = (raw.get("name") or "").strip(), (raw.get("version") or "").strip()
         if not name or not version:
