@@ -67,6 +67,11 @@ def test_missing_target(cache_dir: Path, tmp_path: Path) -> None:
     assert_one_line_error(mamoru("fs", str(tmp_path / "nope")), 2, "no such file or directory")
 
 
+def test_fs_on_an_image_points_to_image(cache_dir: Path, tmp_path: Path) -> None:
+    image = docker_archive(tmp_path / "img.tar", ImageSpec(layers=[layer_tar(files(("etc/os-release", OS_RELEASE)))]))
+    assert_one_line_error(mamoru("fs", str(image)), 2, "is a container image", "mamoru image")
+
+
 def test_bad_option_value() -> None:
     result = mamoru("image", "x.tar", "--format", "xml")
     assert result.returncode == 2 and "Invalid value for '--format'" in result.stderr

@@ -107,9 +107,12 @@ class Analyzer(Protocol):
     """A file-pattern keyed parser (the pattern of Syft's catalogers and Trivy's analyzers)."""
 
     name: ClassVar[str]
+    # A regular expression (re.search) that every path this analyzer may want matches; the walker
+    # checks all analyzers' patterns with one combined regex and calls ``required`` only on a match.
+    path_pattern: ClassVar[str]
 
     def required(self, path: str, mode: int, size: int) -> bool:
-        """Whether this analyzer wants the file; called for every regular file, so keep it cheap."""
+        """Whether this analyzer wants the file (called for paths matching ``path_pattern``)."""
         ...
 
     def analyze(self, content: FileContent) -> AnalysisResult:

@@ -47,7 +47,9 @@ def open_image(target: str, limits: Limits, platform: str | None = None, docker_
 
 
 def open_filesystem(target: str, limits: Limits) -> RootfsSource:
-    """Open a root filesystem directory or tarball."""
+    """Open a root filesystem directory or tarball (an image archive or layout is refused with a hint)."""
+    if os.path.exists(target) and is_image(target):
+        raise TargetError(f"{target} is a container image, not a root filesystem; scan it with `mamoru image {target}`")
     return open_rootfs(target, limits)
 
 

@@ -58,6 +58,15 @@ def normalize_name(name: str) -> str | None:
     Names that are not valid UTF-8 keep their bytes visible as ``\\xNN`` escapes so that every path
     can be printed and serialised.
     """
+    if (
+        name.isascii()
+        and "//" not in name
+        and "/." not in name
+        and not name.startswith(("/", "./", "../"))
+        and not name.endswith("/")
+        and name not in ("", ".", "..")
+    ):
+        return name  # already clean: the common case, checked without splitting
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):

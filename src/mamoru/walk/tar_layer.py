@@ -43,16 +43,17 @@ class CorruptTar(ValueError):
 
 def _octal(field: bytes, what: str) -> int:
     """A numeric header field: octal ASCII (NUL/space padded) or GNU base-256 (high bit set)."""
-    if field and field[0] & 0x80:
+    if field[0] & 0x80:
         value = int.from_bytes(field[1:], "big")
         return -((1 << (8 * len(field) - 8)) - value) if field[0] == 0xFF else value
-    text = field.split(b"\x00", 1)[0].strip()
-    if not text:
-        return 0
     try:
-        return int(text, 8)
+        return int(field.rstrip(b"\x00 ") or b"0", 8)  # the usual "0000644\0"; int() skips leading spaces
     except ValueError:
-        raise CorruptTar(f"bad {what} field {field[:12]!r}") from None
+        text = field.split(b"\x00", 1)[0].strip()  # garbage after the terminating NUL
+        try:
+            return int(text or b"0", 8)
+        except ValueError:
+            raise CorruptTar(f"bad {what} field {field[:12]!r}") from None
 
 
 def _string(field: bytes) -> str:
@@ -182,12 +183,22 @@ class TarLayerReader:
         self, header: bytes, kind_flag: bytes, size: int, pax: dict[str, str]
     ) -> tuple[LayerEntry | None, int, MemberReader | None]:
         """The entry for a header, the size of its data in the stream, and the reader handed out for it."""
-        name = pax.get("path") or _string(header[0:100])
-        if "path" not in pax and header[257:263] == b"ustar\x00" and header[345]:
+        name = _string(header[0:100])
+        if header[345] and header[257:263] == b"ustar\x00":
             name = _string(header[345:500]) + "/" + name  # POSIX ustar splits long names into prefix/name
-        linkname = pax.get("linkpath") or _string(header[157:257])
-        if "size" in pax:
-            size = _pax_int(pax, "size")
+        linkname = _string(header[157:257]) if header[157] else ""
+        uid, gid = _octal(header[108:116], "uid"), _octal(header[116:124], "gid")
+        sparse = kind_flag == b"S"
+        real_size = _octal(header[483:495], "sparse real size") if sparse else size  # old GNU sparse field
+        if pax:  # pax records override the header fields they name
+            name = pax.get("path", name)
+            linkname = pax.get("linkpath", linkname)
+            size = _pax_int(pax, "size") if "size" in pax else size
+            uid = _pax_int(pax, "uid") if "uid" in pax else uid
+            gid = _pax_int(pax, "gid") if "gid" in pax else gid
+            sparse = sparse or "GNU.sparse.major" in pax or "GNU.sparse.map" in pax
+            real_size = _pax_int(pax, "GNU.sparse.realsize") if "GNU.sparse.realsize" in pax else (
+                real_size if kind_flag == b"S" else size)  # fmt: skip
         kind = _KINDS.get(kind_flag, FileKind.OTHER)
         # links, devices and directories carry no data whatever their size field says; unknown types do
         data_size = size if kind is FileKind.FILE or kind_flag not in _KINDS else 0
@@ -198,22 +209,10 @@ class TarLayerReader:
         if kind is FileKind.HARDLINK:
             target = normalize_name(linkname)
             linkname = target if target is not None else linkname
-        sparse = kind_flag == b"S" or "GNU.sparse.major" in pax or "GNU.sparse.map" in pax
-        real_size = data_size
-        if "GNU.sparse.realsize" in pax:
-            real_size = _pax_int(pax, "GNU.sparse.realsize")
-        elif kind_flag == b"S":
-            real_size = _octal(header[483:495], "sparse real size")  # old GNU sparse header field
-        entry = LayerEntry(
-            path=path,
-            kind=kind,
-            mode=_octal(header[100:108], "mode") & 0o7777,
-            uid=_pax_int(pax, "uid") if "uid" in pax else _octal(header[108:116], "uid"),
-            gid=_pax_int(pax, "gid") if "gid" in pax else _octal(header[116:124], "gid"),
-            size=real_size if kind is FileKind.FILE else 0,
-            linkname=linkname,
-        )
-        if kind is not FileKind.FILE or sparse:
+        is_file = kind is FileKind.FILE
+        entry = LayerEntry(path=path, kind=kind, mode=_octal(header[100:108], "mode") & 0o7777, uid=uid, gid=gid,
+                           size=real_size if is_file else 0, linkname=linkname)  # fmt: skip
+        if not is_file or sparse:
             return entry, data_size, None  # sparse files are recorded, their content is not analysed
         reader = MemberReader(self._source, data_size)
         entry.opener = lambda: reader

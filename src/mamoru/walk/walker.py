@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class Walker:
 
     def __init__(self, analyzers: Sequence[Analyzer], limits: Limits, progress: Progress | None = None) -> None:
         self._analyzers = tuple(analyzers)
+        patterns = [getattr(a, "path_pattern", "") or "" for a in self._analyzers]
+        self._patterns = [re.compile(p) for p in patterns]
+        # one search per file: most paths match no analyzer at all
+        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
         self._limits = limits
         self._progress = progress or NoProgress()
 
@@ -142,8 +147,15 @@ class Walker:
     def _wanted(self, entry: LayerEntry) -> list[Analyzer]:
         if entry.kind is not FileKind.FILE and entry.kind is not FileKind.HARDLINK:
             return []  # devices, FIFOs, sockets, directories and symlinks are never read
-        path, mode, size = entry.path, entry.mode, entry.size
-        return [a for a in self._analyzers if a.required(path, mode, size)]
+        path = entry.path
+        if not self._any_pattern.search(path):
+            return []
+        mode, size = entry.mode, entry.size
+        return [
+            analyzer
+            for analyzer, pattern in zip(self._analyzers, self._patterns, strict=True)
+            if pattern.search(path) and analyzer.required(path, mode, size)
+        ]
 
     def _content(
         self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: WalkResult

@@ -22,6 +22,7 @@ class PythonDistributionAnalyzer:
     """Python packages installed in any site-packages or ``--target`` directory."""
 
     name: ClassVar[str] = "python-dist-info"
+    path_pattern: ClassVar[str] = r"\.(?:dist-info/METADATA|egg-info/PKG-INFO|egg-info)$"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         if size > MAX_METADATA:

@@ -19,6 +19,7 @@ class ApkAnalyzer:
     """Installed apk packages."""
 
     name: ClassVar[str] = "apk"
+    path_pattern: ClassVar[str] = r"^lib/apk/db/installed$"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         return path == INSTALLED and size <= MAX_DB

@@ -20,6 +20,7 @@ class DpkgAnalyzer:
     """Installed Debian packages (Debian, Ubuntu and distroless images)."""
 
     name: ClassVar[str] = "dpkg"
+    path_pattern: ClassVar[str] = r"^var/lib/dpkg/status"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         if size > MAX_STATUS_FILE:

@@ -51,6 +51,7 @@ class DpkgCopyrightAnalyzer:
     """Finds the licenses each Debian package's copyright file declares."""
 
     name: ClassVar[str] = "dpkg-copyright"
+    path_pattern: ClassVar[str] = r"^usr/share/doc/[^/]+/copyright$"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         return (

@@ -67,6 +67,7 @@ class OSReleaseAnalyzer:
     """Reads every release file the distributions ship; the resolver merges what they say."""
 
     name: ClassVar[str] = "os-release"
+    path_pattern: ClassVar[str] = r"^(?:etc|usr/lib)/[^/]*(?:release|_version)$"
     PATHS: ClassVar[frozenset[str]] = frozenset(
         {
             "etc/os-release",

@@ -23,6 +23,7 @@ class RpmAnalyzer:
     """Installed rpm packages (RHEL and derivatives, Amazon Linux, SUSE, Photon, Mariner)."""
 
     name: ClassVar[str] = "rpm"
+    path_pattern: ClassVar[str] = r"/rpm/(?:Packages|Packages\.db|rpmdb\.sqlite)$"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         return path in RPMDB_PATHS and size <= MAX_RPMDB
