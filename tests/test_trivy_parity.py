@@ -41,61 +41,29 @@ def packages(bom: dict[str, object]) -> set[tuple[str, str]]:
     return {(c["name"], c.get("version", "")) for c in components if c["type"] != "operating-system"}
 
 
+def trivy_packages(trivy: Path, image: Path, work: Path) -> set[tuple[str, str]]:
+    out = work / "trivy.json"
+    subprocess.run(["unshare", "-n", str(trivy), "image", "--input", str(image), "--format", "cyclonedx",
+                    "--cache-backend", "memory", "--cache-dir", str(work / "trivy-cache"), "-q", "-o", str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    return packages(json.loads(out.read_text()))
+
+
+def mamoru_packages(image: Path) -> set[tuple[str, str]]:
+    result = mamoru("sbom", str(image), "-f", "cyclonedx", "-q")
+    assert result.returncode == 0, result.stderr
+    return packages(json.loads(result.stdout))
+
+
 @pytest.mark.parametrize("image", ["base-docker.tar", "app-docker.tar", "alpine-docker.tar", "docker25-app.tar"])
 def test_mamoru_lists_every_package_trivy_lists(image: str, images: Path, trivy: Path, tmp_path: Path) -> None:
-    theirs = tmp_path / "trivy.json"
-    subprocess.run(
-        [
-            "unshare",
-            "-n",
-            str(trivy),
-            "image",
-            "--input",
-            str(images / image),
-            "--format",
-            "cyclonedx",
-            "--cache-backend",
-            "memory",
-            "--cache-dir",
-            str(tmp_path / "trivy-cache"),
-            "-q",
-            "-o",
-            str(theirs),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    ours = mamoru("sbom", str(images / image), "-f", "cyclonedx", "-q")
-    assert ours.returncode == 0, ours.stderr
-    trivy_packages, mamoru_packages = packages(json.loads(theirs.read_text())), packages(json.loads(ours.stdout))
-    assert trivy_packages, "trivy listed nothing"
-    assert trivy_packages - mamoru_packages == set()
-    assert mamoru_packages - trivy_packages == set()  # and nothing trivy would call spurious
+    theirs, ours = trivy_packages(trivy, images / image, tmp_path), mamoru_packages(images / image)
+    assert theirs, "trivy listed nothing"
+    assert theirs - ours == set()
+    assert ours - theirs == set()  # and nothing trivy would call spurious
 
 
 @pytest.mark.docker
 def test_docker_saved_image_parity(docker_images: Path, trivy: Path, tmp_path: Path) -> None:
-    theirs = tmp_path / "trivy.json"
-    subprocess.run(
-        [
-            "unshare",
-            "-n",
-            str(trivy),
-            "image",
-            "--input",
-            str(docker_images / "docker-save.tar"),
-            "--format",
-            "cyclonedx",
-            "--cache-backend",
-            "memory",
-            "--cache-dir",
-            str(tmp_path / "tc"),
-            "-q",
-            "-o",
-            str(theirs),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    ours = mamoru("sbom", str(docker_images / "docker-save.tar"), "-q")
-    assert packages(json.loads(theirs.read_text())) == packages(json.loads(ours.stdout))
+    image = docker_images / "docker-save.tar"
+    assert trivy_packages(trivy, image, tmp_path) == mamoru_packages(image)
