@@ -197,3 +197,21 @@ def test_progress_only_on_a_terminal(cache_dir: Path) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"\x1b[" in output  # rich drew (and then cleared) the progress display
+
+
+def test_output_to_a_fifo_or_device_writes_through_it(cache_dir: Path, tmp_path: Path) -> None:
+    """``-o /dev/null`` or ``-o some.fifo`` must not be replaced by a regular file."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = mamoru("demo", "-f", "json", "-o", str(fifo), "-q")
+    reader.join(timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert json.loads(received[0])["schema"] == "mamoru-report"
+    assert mamoru("demo", "-o", "-", "-q").stdout.startswith("mamoru-demo:latest")

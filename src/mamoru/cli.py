@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -183,22 +184,34 @@ def _progress(quiet: bool) -> Iterator[Any]:
 
 
 def _write(report: ScanReport, format_name: str, output: str | None) -> None:
+    """Render to stdout, or to ``output``.
+
+    A regular file (or a new one) is written to a temporary name beside it and renamed into place,
+    so a failed run never leaves half a report; anything else (``/dev/null``, a FIFO, a terminal)
+    is opened and written as it is — renaming over it would replace the device with a file.
+    """
     from mamoru.errors import ReportError
     from mamoru.report import writer
 
     render = writer(format_name)
-    if output is None:
+    if output is None or output == "-":
         render(report, sys.stdout)
         sys.stdout.flush()
         return
-    temporary = f"{output}.tmp-{os.getpid()}"
     try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            render(report, stream)
-        os.replace(temporary, output)
+        if os.path.exists(output) and not stat.S_ISREG(os.stat(output).st_mode):
+            with open(output, "w", encoding="utf-8") as stream:
+                render(report, stream)
+            return
+        temporary = f"{output}.tmp-{os.getpid()}"
+        try:
+            with open(temporary, "w", encoding="utf-8") as stream:
+                render(report, stream)
+            os.replace(temporary, output)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
         raise ReportError(f"cannot write {output}: {exc.strerror}") from None
 
 
