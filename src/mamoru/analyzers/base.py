@@ -12,6 +12,7 @@ from typing import IO, ClassVar, Protocol
 
 from mamoru.cache import scratch_file
 from mamoru.model.artifact import Layer
+from mamoru.model.finding import Finding
 from mamoru.model.inventory import Note
 from mamoru.model.package import Package
 
@@ -95,6 +96,8 @@ class AnalysisResult:
     packages: list[Package] = field(default_factory=list)
     os_facts: list[OSFact] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # findings about this file (secrets, malware …); the resolver sets their location and visibility
+    findings: list[Finding] = field(default_factory=list)
     # licenses found outside the package database, keyed by (package type, package name)
     package_licenses: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 

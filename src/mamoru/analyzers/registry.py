@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from mamoru.analyzers.base import Analyzer
 from mamoru.analyzers.lang.python import PythonDistributionAnalyzer
@@ -28,20 +29,29 @@ BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (
 def load_analyzers(with_plugins: bool = True) -> list[Analyzer]:
     """Instantiate every analyzer; a plugin may not reuse a built-in's (or another plugin's) name."""
     analyzers: list[Analyzer] = [cls() for cls in BUILTIN_ANALYZERS]
-    if with_plugins and _may_have_plugins(ENTRY_POINT_GROUP):
-        from importlib.metadata import entry_points
-
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                analyzers.append(point.load()())
-            except Exception as exc:
-                raise MamoruError(f"analyzer plugin {point.name!r} failed to load: {exc}") from None
+    if with_plugins:
+        analyzers.extend(load_plugins(ENTRY_POINT_GROUP))
     seen: set[str] = set()
     for analyzer in analyzers:
         if analyzer.name in seen:
             raise MamoruError(f"two analyzers are named {analyzer.name!r}")
         seen.add(analyzer.name)
     return analyzers
+
+
+def load_plugins(group: str) -> list[Any]:
+    """Instantiate the classes registered under an entry point group (a broken plugin is a clear error)."""
+    if not _may_have_plugins(group):
+        return []
+    from importlib.metadata import entry_points
+
+    plugins = []
+    for point in entry_points(group=group):
+        try:
+            plugins.append(point.load()())
+        except Exception as exc:
+            raise MamoruError(f"plugin {point.name!r} ({group}) failed to load: {exc}") from None
+    return plugins
 
 
 def _may_have_plugins(group: str) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mamoru.model.artifact import Artifact, Layer
+from mamoru.model.finding import Finding
 from mamoru.model.package import Location, Package
 
 
@@ -108,6 +109,7 @@ class Inventory:
     artifact: Artifact
     os: OSRelease | None = None
     packages: list[Package] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
     deletions: list[Deletion] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from mamoru.model.artifact import Layer
+from mamoru.model.finding import Finding
 from mamoru.model.inventory import Inventory
 from mamoru.model.package import Package
 from mamoru.model.report import ScanReport
@@ -51,7 +52,7 @@ def to_document(report: ScanReport) -> dict[str, Any]:
             }
             for n in inventory.notes
         ],
-        "findings": [],
+        "findings": [finding_document(f) for f in inventory.findings],
         "summary": _summary(inventory),
     }
 
@@ -156,6 +157,37 @@ def _package(package: Package) -> dict[str, Any]:
     }
 
 
+def finding_document(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON (also used by the SARIF and HTML writers later)."""
+    location = finding.location
+    detail = finding.vulnerability
+    return {
+        "ruleId": finding.rule_id,
+        "kind": finding.kind.value,
+        "severity": finding.severity.value,
+        "title": finding.title,
+        "message": finding.message or None,
+        "location": None if location is None else {
+            "path": "/" + location.path if location.path else None, "line": location.line,
+            "layer": layer_ref(location.layer), "visible": location.visible},
+        "package": None if finding.package is None else {
+            "name": finding.package.name, "version": finding.package.version, "purl": finding.package.purl,
+            "layer": layer_ref(finding.package.layer)},
+        "vulnerability": None if detail is None else {
+            "id": detail.id, "aliases": list(detail.aliases), "installedVersion": detail.installed_version,
+            "fixedVersion": detail.fixed_version or None, "status": detail.status.value,
+            "cvssScore": detail.cvss_score, "cvssVector": detail.cvss_vector or None, "source": detail.source or None,
+            "references": list(detail.references)},
+        "evidence": list(finding.evidence),
+        "remediation": finding.remediation or None,
+        "compliance": [{"framework": c.framework, "control": c.control} for c in finding.compliance],
+        "suppression": None if finding.suppression is None else {
+            "reason": finding.suppression.reason, "source": finding.suppression.source,
+            "expires": finding.suppression.expires or None},
+        "fingerprint": finding.fingerprint(),
+    }  # fmt: skip
+
+
 def _summary(inventory: Inventory) -> dict[str, Any]:
     by_type = Counter(p.kind.value for p in inventory.packages)
     return {
@@ -164,5 +196,6 @@ def _summary(inventory: Inventory) -> dict[str, Any]:
         "files": len(inventory.files),
         "filesTruncated": inventory.files_truncated,
         "notes": len(inventory.notes),
-        "findings": 0,
+        "findings": len(inventory.findings),
+        "findingsBySeverity": dict(sorted(Counter(f.severity.value for f in inventory.findings).items())),
     }

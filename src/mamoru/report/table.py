@@ -34,6 +34,11 @@ def render(report: ScanReport, stream: TextIO) -> None:
     counts = Counter(p.kind.value for p in inventory.packages)
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "none"
     console.print(f"Packages: {len(inventory.packages)} ({summary})")
+    if inventory.findings:
+        console.print(_findings_table(inventory))
+    by_severity = Counter(f.severity for f in inventory.findings)
+    severity_summary = ", ".join(f"{by_severity[s]} {s.value}" for s in sorted(by_severity, key=lambda s: -s.rank))
+    console.print(f"Findings: {len(inventory.findings)}" + (f" ({severity_summary})" if severity_summary else ""))
     if inventory.notes:
         console.print(f"Notes: {len(inventory.notes)}")
         for note in inventory.notes[:50]:
@@ -100,6 +105,35 @@ def _packages_table(inventory: Inventory) -> Table:
             source = f"{package.source_name} {package.source_version}".strip()
         layer = str(package.layer.index) if package.layer is not None else ""
         table.add_row(Text(package.name), Text(package.version), package.kind.value, Text(source), layer)
+    return table
+
+
+SEVERITY_STYLES = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "UNKNOWN": "dim"}
+
+
+def _findings_table(inventory: Inventory) -> Table:
+    table = Table(title="Findings", title_justify="left")
+    for column in ("Severity", "ID", "Where", "Installed", "Fixed", "Layer", "Title"):
+        table.add_column(column)
+    for finding in inventory.findings:
+        where = finding.package.name if finding.package is not None else ""
+        if finding.location is not None and finding.location.path:
+            path = "/" + finding.location.path + (f":{finding.location.line}" if finding.location.line else "")
+            where = f"{where} {path}".strip() if not finding.package else where
+        layer = finding.package.layer if finding.package is not None else (
+            finding.location.layer if finding.location is not None else None)  # fmt: skip
+        detail = finding.vulnerability
+        title = finding.title + (" (deleted in a later layer)" if finding.location and not finding.location.visible
+                                 else "") + (" [suppressed]" if finding.suppression else "")  # fmt: skip
+        table.add_row(
+            Text(finding.severity.value, style=SEVERITY_STYLES.get(finding.severity.value, "")),
+            Text(finding.rule_id),
+            Text(where),
+            Text(detail.installed_version if detail else ""),
+            Text(detail.fixed_version if detail else ""),
+            str(layer.index) if layer is not None else "",
+            Text(title),
+        )
     return table
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from mamoru.analyzers.registry import load_analyzers
+from mamoru.detectors.base import DetectContext
+from mamoru.detectors.registry import load_detectors
+from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import Inventory
 from mamoru.scan.resolve import resolve_inventory
 from mamoru.targets.detect import open_filesystem, open_image
@@ -15,18 +19,38 @@ from mamoru.walk.walker import Progress, Walker
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScanOptions:
-    """How to open and read a target."""
+    """How to open and read a target, and which detectors to run on its inventory."""
 
     platform: str | None = None
     docker_host: str | None = None
     limits: Limits = DEFAULT_LIMITS
+    scanners: frozenset[FindingKind] = frozenset()  # detector kinds to run after the inventory
+    db_path: Path | None = None
 
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
-    """Walk an opened source with every analyzer and resolve its inventory."""
+    """Walk an opened source with every analyzer, resolve its inventory, run the chosen detectors."""
     walker = Walker(load_analyzers(), options.limits, progress)
     walked = walker.walk(source)
-    return resolve_inventory(source.artifact, walked, source.notes)
+    inventory = resolve_inventory(source.artifact, walked, source.notes)
+    detect(inventory, options)
+    return inventory
+
+
+def detect(inventory: Inventory, options: ScanOptions) -> None:
+    """Run the detectors for ``options.scanners`` and add their findings and notes to the inventory."""
+    if options.scanners:
+        context = DetectContext(db_path=options.db_path)
+        for detector in load_detectors(options.scanners):
+            inventory.findings.extend(detector.detect(inventory, context))
+        inventory.notes.extend(context.notes)
+    inventory.findings.sort(key=finding_order)
+
+
+def finding_order(finding: Finding) -> tuple[int, str, str, str]:
+    """Most severe first, then by kind, id and place."""
+    where = finding.package.name if finding.package else finding.location.path if finding.location else ""
+    return (-finding.severity.rank, finding.kind.value, finding.rule_id, where)
 
 
 def scan_image(target: str, options: ScanOptions, progress: Progress | None = None) -> Inventory:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from mamoru.analyzers.base import OSFact
 from mamoru.model.artifact import Artifact, Layer
+from mamoru.model.finding import Finding
 from mamoru.model.inventory import FileKind, FileRecord, Inventory, Note, NoteKind, OSRelease
 from mamoru.model.package import Location, Package
 from mamoru.scan.purl import purl_for
@@ -34,6 +35,7 @@ def resolve_inventory(artifact: Artifact, walk: WalkResult, notes: Iterable[Note
     for analyzed in walk.analyzed:
         inventory.notes.extend(analyzed.result.notes)
     inventory.packages = _with_licenses(resolve_packages(walk.analyzed, os), walk.analyzed)
+    inventory.findings = resolve_findings(walk.analyzed)
     if inventory.packages and os is None and any(p.kind.is_os for p in inventory.packages):
         inventory.notes.append(Note(kind=NoteKind.WARNING, message="OS packages found but no OS release file"))
     if walk.files_truncated:
@@ -70,6 +72,17 @@ def resolve_os(facts: list[tuple[OSFact, AnalyzedFile]], distroless: bool) -> OS
         distroless=distroless,
         location=Location(path=where.record.path, layer=where.layer),
     )
+
+
+def resolve_findings(analyzed: list[AnalyzedFile]) -> list[Finding]:
+    """Findings analyzers made about files, located in their layer (deleted files marked not visible)."""
+    findings = []
+    for file in analyzed:
+        for finding in file.result.findings:
+            line = finding.location.line if finding.location is not None else None
+            location = Location(path=file.record.path, layer=file.layer, line=line, visible=file.record.visible)
+            findings.append(replace(finding, location=location))
+    return findings
 
 
 def resolve_packages(analyzed: list[AnalyzedFile], os: OSRelease | None) -> list[Package]:

@@ -1,7 +1,11 @@
-"""The command line: the only module that parses argv, prints, or exits.
+"""The command line: the only package that parses argv, prints, or exits.
 
-Exit codes: 0 done, 1 a policy gate failed (later stages), 2 bad usage or bad input,
-3 an internal error (a bug: rerun with --debug for the traceback).
+``mamoru/cli/__init__.py`` holds the ``main`` group and what every command shares (report output,
+notes, exit codes); each family of commands lives in its own module (``scan.py``: image, fs, sbom,
+demo) and registers itself on ``main`` when imported at the bottom of this file.
+
+Exit codes: 0 done, 1 a policy gate failed (``--exit-code`` decides the code), 2 bad usage or bad
+input, 3 an internal error (a bug: rerun with --debug for the traceback).
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any, TextIO
 
 import click
@@ -22,53 +25,30 @@ from mamoru.model.inventory import Inventory, NoteKind
 from mamoru.model.report import ScanReport
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-REPORT_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
-SBOM_FORMATS = ("cyclonedx", "spdx-json", "json")
 MAX_NOTES_ON_STDERR = 10
 
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-def _common(formats: tuple[str, ...], default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Options every scanning command takes."""
+
+def output_options(formats: tuple[str, ...], default: str) -> Decorator:
+    """``--format``, ``--output``, ``--quiet``, ``--debug`` and ``--cache-dir``: every reporting command has them."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         options = [
-            click.option(
-                "--format",
-                "-f",
-                "format_",
-                type=click.Choice(formats),
-                default=default,
-                show_default=True,
-                help="Report format.",
-            ),
-            click.option(
-                "--output",
-                "-o",
-                type=click.Path(dir_okay=False, writable=True),
-                help="Write the report to this file instead of stdout.",
-            ),
+            click.option("--format", "-f", "format_", type=click.Choice(formats), default=default,
+                         show_default=True, help="Report format."),
+            click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+                         help="Write the report to this file instead of stdout ('-' for stdout)."),
             click.option("--quiet", "-q", is_flag=True, help="No progress display and no notes on stderr."),
             click.option("--debug", is_flag=True, help="Debug logging; tracebacks for internal errors."),
-            click.option(
-                "--cache-dir",
-                type=click.Path(file_okay=False),
-                help="Cache directory (default: $MAMORU_CACHE_DIR or the user cache dir).",
-            ),
-        ]
+            click.option("--cache-dir", type=click.Path(file_okay=False),
+                         help="Cache directory (default: $MAMORU_CACHE_DIR or the user cache dir)."),
+        ]  # fmt: skip
         for option in reversed(options):
             command = option(command)
         return command
 
     return decorate
-
-
-_platform = click.option(
-    "--platform", help="Platform of a multi-arch image, e.g. linux/arm64 (default: this machine's)."
-)
-_docker_host = click.option(
-    "--docker-host", help="Docker daemon for image names that are not paths (default: $DOCKER_HOST)."
-)
-_list_pkgs = click.option("--list-all-pkgs", "list_packages", is_flag=True, help="Table format: list every package.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -84,65 +64,16 @@ def main() -> None:
     """
 
 
-@main.command()
-@click.argument("target")
-@_common(REPORT_FORMATS, "table")
-@_platform
-@_docker_host
-@_list_pkgs
-def image(target: str, platform: str | None, docker_host: str | None, list_packages: bool, **common: Any) -> None:
-    """Scan a container image: OS, layers and packages (with the layer that added each)."""
-    from mamoru.scan.pipeline import ScanOptions, scan_image
-
-    options = ScanOptions(platform=platform, docker_host=docker_host)
-    _run("image", target, common, lambda progress: scan_image(target, options, progress), list_packages)
-
-
-@main.command()
-@click.argument("target")
-@_common(REPORT_FORMATS, "table")
-@_list_pkgs
-def fs(target: str, list_packages: bool, **common: Any) -> None:
-    """Scan a root filesystem: a directory or a tarball (optionally gzip/zstd)."""
-    from mamoru.scan.pipeline import ScanOptions, scan_filesystem
-
-    _run("fs", target, common, lambda progress: scan_filesystem(target, ScanOptions(), progress), list_packages)
-
-
-@main.command()
-@click.argument("target")
-@_common(SBOM_FORMATS, "cyclonedx")
-@_platform
-@_docker_host
-def sbom(target: str, platform: str | None, docker_host: str | None, **common: Any) -> None:
-    """Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) of an image or a root filesystem."""
-    from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
-    from mamoru.targets.detect import is_image
-
-    options = ScanOptions(platform=platform, docker_host=docker_host)
-    scan = scan_image if is_image(target) else scan_filesystem
-    _run("sbom", target, common, lambda progress: scan(target, options, progress), False)
-
-
-@main.command()
-@_common(REPORT_FORMATS, "table")
-def demo(**common: Any) -> None:
-    """Build a small demo image in-process (no network, no Docker) and scan it."""
-    from mamoru.demo import build_demo_image
-    from mamoru.scan.pipeline import ScanOptions, scan_image
-
-    def scan(progress: Any) -> Inventory:
-        path = build_demo_image()
-        inventory = scan_image(str(path), ScanOptions(), progress)
-        return replace(inventory, artifact=replace(inventory.artifact, name="mamoru-demo:latest"))
-
-    _run("demo", "mamoru-demo:latest", common, scan, True)
-
-
-def _run(
-    command: str, target: str, common: dict[str, Any], scan: Callable[[Any], Inventory], list_packages: bool
+def run_report(
+    command: str,
+    target: str,
+    common: dict[str, Any],
+    scan: Callable[[Any], Inventory],
+    *,
+    list_packages: bool = False,
+    gate: Callable[[ScanReport], int] | None = None,
 ) -> None:
-    """Run a scan and write its report; map outcomes to exit codes."""
+    """Run a scan, write its report and exit with the code the outcome calls for."""
     debug, quiet = common["debug"], common["quiet"]
     if debug:
         import logging
@@ -158,16 +89,19 @@ def _run(
         _write(report, common["format_"], common["output"])
         if not quiet:
             _print_notes(inventory)
+        code = gate(report) if gate is not None else EXIT_OK
     except MamoruError as exc:
-        _fail(str(exc), EXIT_INPUT)
+        fail(str(exc), EXIT_INPUT)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
     except Exception as exc:
         if debug:
             import traceback
 
             traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", EXIT_INTERNAL)
+        fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", EXIT_INTERNAL)
+    if code:
+        sys.exit(code)
 
 
 @contextlib.contextmanager
@@ -224,6 +158,11 @@ def _print_notes(inventory: Inventory) -> None:
         print(f"mamoru: … and {len(shown) - MAX_NOTES_ON_STDERR} more notes in the report", file=err)
 
 
-def _fail(message: str, code: int) -> None:
+def fail(message: str, code: int) -> None:
+    """Print one error line and exit."""
     print(f"mamoru: error: {message}", file=sys.stderr)
     sys.exit(code)
+
+
+# command modules register themselves on ``main``
+from mamoru.cli import scan as _scan  # noqa: E402, F401

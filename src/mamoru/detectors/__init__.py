@@ -1,0 +1,1 @@
+"""Detectors turn an inventory into findings (vulnerabilities, misconfigurations, risky files …)."""

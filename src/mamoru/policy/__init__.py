@@ -1,0 +1,1 @@
+"""Policy: which findings count (filters, suppressions) and what exit code they produce."""
