@@ -2,7 +2,8 @@
 
 ``mamoru/cli/__init__.py`` holds the ``main`` group and what every command shares (report output,
 notes, exit codes); each family of commands lives in its own module (``scan.py``: image, fs, sbom,
-demo) and registers itself on ``main`` when imported at the bottom of this file.
+demo) and registers itself on ``main``; every module of the package is imported at start-up, so
+command modules keep their heavy imports inside the command functions.
 
 Exit codes: 0 done, 1 a policy gate failed (``--exit-code`` decides the code), 2 bad usage or bad
 input, 3 an internal error (a bug: rerun with --debug for the traceback).
@@ -164,5 +165,13 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-# command modules register themselves on ``main``
-from mamoru.cli import scan as _scan  # noqa: E402, F401
+def _register_commands() -> None:
+    """Import every module of this package: each registers its commands on ``main`` (``@main.command``)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_commands()
