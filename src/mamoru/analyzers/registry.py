@@ -54,6 +54,19 @@ def load_plugins(group: str) -> list[Any]:
     return plugins
 
 
+def load_plugin_modules(group: str) -> None:
+    """Import the modules registered under an entry point group (for plugins that register on import)."""
+    if not _may_have_plugins(group):
+        return
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=group):
+        try:
+            point.load()
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a clear error, not a traceback
+            raise MamoruError(f"plugin {point.name!r} ({group}) failed to load: {exc}") from None
+
+
 def _may_have_plugins(group: str) -> bool:
     """Cheap pre-check: does any installed distribution declare an entry point in ``group``?
 
