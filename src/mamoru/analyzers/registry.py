@@ -49,7 +49,7 @@ def load_plugins(group: str) -> list[Any]:
     for point in entry_points(group=group):
         try:
             plugins.append(point.load()())
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is a clear error, not a traceback
             raise MamoruError(f"plugin {point.name!r} ({group}) failed to load: {exc}") from None
     return plugins
 

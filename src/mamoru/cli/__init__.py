@@ -95,7 +95,7 @@ def run_report(
         fail(str(exc), EXIT_INPUT)
     except KeyboardInterrupt:
         fail("interrupted", 130)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the one place that turns bugs into a clear message
         if debug:
             import traceback
 

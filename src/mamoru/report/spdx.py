@@ -153,7 +153,7 @@ class LicenseMapper:
             info = self._licensing.validate(text)
             if not info.errors and not info.invalid_symbols:
                 return self._licensing.parse(text)
-        except Exception:  # noqa: S110 - license_expression raises assorted errors on odd input
+        except Exception:  # noqa: BLE001, S110 - license_expression raises assorted errors on odd input
             pass
         ref = "LicenseRef-" + (_UNSAFE_ID.sub("-", text).strip("-.") or "unnamed")
         self.extracted.setdefault(ref, ExtractedLicensingInfo(license_id=ref, extracted_text=text, license_name=text))

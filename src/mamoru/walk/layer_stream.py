@@ -57,7 +57,7 @@ class Prefetcher:
                 self._put(chunk)
                 if not chunk:
                     return
-        except BaseException as exc:  # handed to the consumer, which raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             self._put(exc)
 
     def _put(self, item: bytes | BaseException) -> None:

@@ -213,7 +213,7 @@ class Walker:
             for analyzer in wanted:
                 try:
                     found = analyzer.analyze(content)
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan
                     _log_failure(analyzer.name, record.path)
                     result.notes.append(
                         Note(
