@@ -110,6 +110,8 @@ class Analyzer(Protocol):
     """A file-pattern keyed parser (the pattern of Syft's catalogers and Trivy's analyzers)."""
 
     name: ClassVar[str]
+    # Analyzers that report findings set ``kind`` (class attribute, e.g. FindingKind.SECRET) and run only
+    # when that scanner is chosen; inventory analyzers (packages, OS) leave it out and always run.
     # A regular expression (re.search) that every path this analyzer may want matches; the walker
     # checks all analyzers' patterns with one combined regex and calls ``required`` only on a match.
     path_pattern: ClassVar[str]

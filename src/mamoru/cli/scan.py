@@ -59,11 +59,15 @@ def _finding_options(command: Any) -> Any:
 
 
 def _scanners(names: tuple[str, ...] | None) -> frozenset[FindingKind]:
-    if names is None:
-        from mamoru.detectors.registry import load_detectors
+    """The chosen scanners, or every kind some detector or finding analyzer provides."""
+    if names is not None:
+        return frozenset(FindingKind(name) for name in names)
+    from mamoru.analyzers.registry import load_analyzers
+    from mamoru.detectors.registry import load_detectors
 
-        return frozenset(d.kind for d in load_detectors())
-    return frozenset(FindingKind(name) for name in names)
+    kinds = {d.kind for d in load_detectors()}
+    kinds.update(kind for a in load_analyzers() if (kind := getattr(a, "kind", None)) is not None)
+    return frozenset(kinds)
 
 
 def _filtered(inventory: Inventory, severity: tuple[str, ...] | None, ignore_unfixed: bool) -> Inventory:

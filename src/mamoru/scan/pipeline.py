@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mamoru.analyzers.base import Analyzer
 from mamoru.analyzers.registry import load_analyzers
 from mamoru.detectors.base import DetectContext
 from mamoru.detectors.registry import load_detectors
@@ -30,11 +31,16 @@ class ScanOptions:
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
     """Walk an opened source with every analyzer, resolve its inventory, run the chosen detectors."""
-    walker = Walker(load_analyzers(), options.limits, progress)
+    walker = Walker(analyzers_for(options.scanners), options.limits, progress)
     walked = walker.walk(source)
     inventory = resolve_inventory(source.artifact, walked, source.notes)
     detect(inventory, options)
     return inventory
+
+
+def analyzers_for(scanners: frozenset[FindingKind]) -> list[Analyzer]:
+    """Inventory analyzers always run; finding analyzers (``kind`` set, e.g. secrets) only when chosen."""
+    return [a for a in load_analyzers() if getattr(a, "kind", None) is None or a.kind in scanners]
 
 
 def detect(inventory: Inventory, options: ScanOptions) -> None:
