@@ -40,7 +40,7 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
 
 def analyzers_for(scanners: frozenset[FindingKind]) -> list[Analyzer]:
     """Inventory analyzers always run; finding analyzers (``kind`` set, e.g. secrets) only when chosen."""
-    return [a for a in load_analyzers() if getattr(a, "kind", None) is None or a.kind in scanners]
+    return [a for a in load_analyzers() if getattr(a, "kind", None) in (None, *scanners)]
 
 
 def detect(inventory: Inventory, options: ScanOptions) -> None:
