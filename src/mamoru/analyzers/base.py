@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar, Protocol
 
-from mamoru.cache import scratch_file
+from mamoru.cache import scratch_dir, scratch_file
 from mamoru.model.artifact import Layer
 from mamoru.model.finding import Finding
 from mamoru.model.inventory import Note
 from mamoru.model.package import Package
+from mamoru.walk.entries import ContentReader
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,22 +33,55 @@ class FileInfo:
 
 
 class FileContent:
-    """A file's bytes, read once by the walker and shared by every analyzer that asked for it.
+    """A file's bytes, read on first use and shared by every analyzer that asked for the file.
 
-    Small files live in memory; larger ones were spooled to a private file under the cache.
-    ``truncated`` is True when the file was larger than the read bound and only its head is here.
+    Nothing is read until an analyzer asks: ``head(n)`` reads just the first bytes (enough to tell a
+    binary from text), ``read()``/``open()``/``as_path()`` read the whole file once — into memory when
+    it is small, spooled to a private file under the cache otherwise. Content an analyzer never
+    asked for is skipped in the layer stream without being copied. ``truncated`` is True when the
+    file was larger than the read bound and only its head was read.
     """
 
     def __init__(
-        self, info: FileInfo, data: bytes | None = None, spool: Path | None = None, truncated: bool = False
+        self,
+        info: FileInfo,
+        opener: Callable[[], ContentReader] | None = None,
+        *,
+        data: bytes | None = None,
+        memory_limit: int = 32 << 20,
+        read_limit: int = 512 << 20,
     ) -> None:
         self.info = info
+        self._opener = opener
+        self._stream: ContentReader | None = None
+        self._head = b""
         self._data = data
-        self._spool = spool
-        self.truncated = truncated
+        self._spool: Path | None = None
+        self._memory_limit = memory_limit
+        self._read_limit = read_limit
+        self.truncated = data is None and info.size > read_limit
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the whole content has been read."""
+        return self._data is not None or self._spool is not None
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes, reading no more of the file than that."""
+        if self._data is not None:
+            return self._data[:size]
+        if self._spool is not None:
+            with self._spool.open("rb") as handle:
+                return handle.read(size)
+        if len(self._head) < size:
+            want = min(size, self.info.size, self._read_limit) - len(self._head)
+            if want > 0:
+                self._head += self._reader().read(want)
+        return self._head[:size]
 
     def read(self) -> bytes:
-        """The whole content (for files the walker kept in memory, i.e. all but very large ones)."""
+        """The whole content."""
+        self._load()
         if self._data is not None:
             return self._data
         assert self._spool is not None
@@ -53,6 +89,7 @@ class FileContent:
 
     def open(self) -> IO[bytes]:
         """A seekable binary handle on the content."""
+        self._load()
         if self._data is not None:
             return io.BytesIO(self._data)
         assert self._spool is not None
@@ -66,6 +103,7 @@ class FileContent:
     @contextmanager
     def as_path(self) -> Iterator[Path]:
         """A real file holding the content (for libraries that need a path, like sqlite3)."""
+        self._load()
         if self._spool is not None:
             yield self._spool
             return
@@ -74,6 +112,35 @@ class FileContent:
                 shutil.copyfileobj(source, handle)
             handle.flush()
             yield path
+
+    def _reader(self) -> ContentReader:
+        if self._stream is None:
+            if self._opener is None:
+                raise OSError(f"/{self.info.path} has no readable content")
+            self._stream = self._opener()
+        return self._stream
+
+    def _load(self) -> None:
+        if self.loaded:
+            return
+        total = min(self.info.size, self._read_limit)
+        remaining = total - len(self._head)
+        if total <= self._memory_limit:
+            rest = self._reader().read(remaining) if remaining > 0 else b""
+            self._data = self._head + rest
+            self._head = b""
+            return
+        fd, name = tempfile.mkstemp(dir=scratch_dir(), prefix="spool-")
+        self._spool = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            out.write(self._head)
+            while remaining > 0:
+                chunk = self._reader().read(min(1 << 20, remaining))
+                if not chunk:
+                    break
+                out.write(chunk)
+                remaining -= len(chunk)
+        self._head = b""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +167,9 @@ class AnalysisResult:
     findings: list[Finding] = field(default_factory=list)
     # licenses found outside the package database, keyed by (package type, package name)
     package_licenses: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # files an OS package manager installed (paths without the leading "/", as the package database
+    # writes them): language packages recorded in these files belong to the OS package, not twice
+    owned_files: set[str] = field(default_factory=set)
 
 
 class AnalyzerParseError(Exception):

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from mamoru.analyzers.base import Analyzer
+from mamoru.analyzers.content.secrets import SecretAnalyzer
 from mamoru.analyzers.lang.python import PythonDistributionAnalyzer
 from mamoru.analyzers.os.apk import ApkAnalyzer
 from mamoru.analyzers.os.dpkg import DpkgAnalyzer
@@ -23,6 +24,7 @@ BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (
     ApkAnalyzer,
     RpmAnalyzer,
     PythonDistributionAnalyzer,
+    SecretAnalyzer,
 )
 
 

@@ -116,10 +116,12 @@ def _findings_table(inventory: Inventory) -> Table:
     for column in ("Severity", "ID", "Where", "Installed", "Fixed", "Layer", "Title"):
         table.add_column(column)
     for finding in inventory.findings:
-        where = finding.package.name if finding.package is not None else ""
-        if finding.location is not None and finding.location.path:
-            path = "/" + finding.location.path + (f":{finding.location.line}" if finding.location.line else "")
-            where = f"{where} {path}".strip() if not finding.package else where
+        if finding.package is not None:
+            where = finding.package.name
+        elif finding.location is not None and finding.location.path:
+            where = "/" + finding.location.path + (f":{finding.location.line}" if finding.location.line else "")
+        else:
+            where = finding.message.rpartition(": ")[2] if ": " in finding.message else "image config"
         layer = finding.package.layer if finding.package is not None else (
             finding.location.layer if finding.location is not None else None)  # fmt: skip
         detail = finding.vulnerability

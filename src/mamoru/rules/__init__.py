@@ -16,7 +16,7 @@ from mamoru.model.finding import Rule
 
 ENTRY_POINT_GROUP = "mamoru.rules"
 # modules whose import registers built-in rules (each defines its rules next to its checks)
-BUILTIN_RULE_MODULES: tuple[str, ...] = ()
+BUILTIN_RULE_MODULES: tuple[str, ...] = ("mamoru.content.secrets.rules",)
 
 _RULES: dict[str, Rule] = {}
 _loaded = False

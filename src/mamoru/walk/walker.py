@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from mamoru.analyzers.base import AnalysisResult, Analyzer, FileContent, FileInfo
-from mamoru.cache import scratch_dir
 from mamoru.model.artifact import Layer
 from mamoru.model.inventory import Deletion, FileKind, FileRecord, Note, NoteKind
 from mamoru.targets.source import ImageSource
@@ -129,6 +125,7 @@ class Walker:
                     content = self._content(entry, layer, read_here, result)
                     if content is not None:
                         self._analyze(wanted, content, record, layer, previous, result)
+                        self._keep_for_hardlinks(content, read_here)
             self._progress.advance(opened.bytes_read)
             result.notes.extend(opened.reader.notes)
         result.layer_file_counts[layer.index] = count
@@ -160,6 +157,7 @@ class Walker:
     def _content(
         self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: WalkResult
     ) -> FileContent | None:
+        limits = self._limits
         if entry.kind is FileKind.HARDLINK:
             target = read_here.get(entry.linkname)
             if target is None:
@@ -172,32 +170,22 @@ class Walker:
                     )
                 )
                 return None
-            info = FileInfo(
-                path=entry.path, layer=layer, mode=entry.mode, size=target.info.size, uid=entry.uid, gid=entry.gid
-            )
-            return FileContent(info, data=target.read(), truncated=target.truncated)
+            data = target.read()
+            info = FileInfo(path=entry.path, layer=layer, mode=entry.mode, size=len(data), uid=entry.uid, gid=entry.gid)
+            return FileContent(info, data=data)
         info = FileInfo(path=entry.path, layer=layer, mode=entry.mode, size=entry.size, uid=entry.uid, gid=entry.gid)
-        try:
-            content = _read(entry, info, self._limits)
-        except OSError as exc:
-            result.notes.append(
-                Note(kind=NoteKind.UNKNOWN, path=entry.path, layer=layer, message=f"cannot read: {exc}")
-            )
-            return None
+        content = FileContent(
+            info, entry.open, memory_limit=limits.in_memory_file_bytes, read_limit=limits.max_file_read
+        )
         if content.truncated:
             result.notes.append(
                 Note(
                     kind=NoteKind.SKIPPED,
                     path=entry.path,
                     layer=layer,
-                    message=f"only the first {self._limits.max_file_read} of {entry.size} bytes were analysed",
+                    message=f"only the first {limits.max_file_read} of {entry.size} bytes were analysed",
                 )
             )
-        if entry.size <= self._limits.in_memory_file_bytes:
-            previous = read_here.pop(entry.path, None)
-            if previous is not None:
-                previous.release()
-            read_here[entry.path] = content
         return content
 
     def _analyze(
@@ -230,25 +218,13 @@ class Walker:
             if content.info.size > self._limits.in_memory_file_bytes:
                 content.release()
 
-
-def _read(entry: LayerEntry, info: FileInfo, limits: Limits) -> FileContent:
-    """Read a file once: into memory when small, else spooled to a private scratch file."""
-    bound = limits.max_file_read
-    with entry.open() as handle:
-        if entry.size <= limits.in_memory_file_bytes:
-            data = handle.read(min(entry.size, bound))
-            return FileContent(info, data=data, truncated=entry.size > bound)
-        fd, name = tempfile.mkstemp(dir=scratch_dir(), prefix="spool-")
-        spool = Path(name)
-        with os.fdopen(fd, "wb") as out:
-            remaining = bound
-            while remaining > 0:
-                chunk = handle.read(min(1 << 20, remaining))
-                if not chunk:
-                    break
-                out.write(chunk)
-                remaining -= len(chunk)
-        return FileContent(info, spool=spool, truncated=entry.size > bound)
+    def _keep_for_hardlinks(self, content: FileContent, read_here: dict[str, FileContent]) -> None:
+        """Keep small contents that were read, for hard links to them later in the same layer."""
+        if content.loaded and content.info.size <= self._limits.in_memory_file_bytes:
+            previous = read_here.pop(content.info.path, None)
+            if previous is not None:
+                previous.release()
+            read_here[content.info.path] = content
 
 
 def _log_failure(analyzer: str, path: str) -> None:

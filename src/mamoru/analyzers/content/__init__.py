@@ -1,0 +1,1 @@
+"""Content analyzers: read file bytes for secrets and malware (they run when their scanner is chosen)."""

@@ -1,0 +1,1 @@
+"""Content inspection shared by analyzers and detectors: secret and malware engines."""

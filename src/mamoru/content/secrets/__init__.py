@@ -1,0 +1,1 @@
+"""Secret detection: token formats, private keys, credential files and generic password assignments."""

@@ -1,0 +1,65 @@
+"""Secrets in the files of real images: every planted one found with its layer, none in clean OS images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import mamoru
+
+from mamoru.model.finding import FindingKind
+from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
+
+SECRETS = ScanOptions(scanners=frozenset({FindingKind.SECRET}))
+PLANTED = {
+    # (rule, path, layer index, still visible)
+    ("SEC-001", "app/config.py", 2, True), ("SEC-002", "app/config.py", 2, True),
+    ("SEC-003", "app/config.py", 2, True),
+    ("SEC-001", "app/.env", 2, False), ("SEC-002", "app/.env", 2, False), ("SEC-065", "app/.env", 2, False),
+    ("SEC-012", "root/.ssh/id_rsa", 2, False),
+}  # fmt: skip
+
+
+@pytest.mark.images
+@pytest.mark.usefixtures("cache_dir")
+def test_planted_file_secrets_found_with_their_layer(images: Path) -> None:
+    inventory = scan_image(str(images / "app-docker.tar"), SECRETS)
+    in_files = {(f.rule_id, f.location.path, f.location.layer.index, f.location.visible)
+                for f in inventory.findings if f.location and f.location.path and f.location.layer}  # fmt: skip
+    assert in_files == PLANTED
+    in_config = {(f.rule_id, f.message) for f in inventory.findings if not (f.location and f.location.path)}
+    assert ("SEC-100", "Secret in an image environment variable: image config ENV DB_PASSWORD") in in_config
+    assert ("SEC-002", "AWS secret access key: image config ENV AWS_SECRET_ACCESS_KEY") in in_config
+    assert len(in_config) == 2
+
+
+@pytest.mark.images
+@pytest.mark.usefixtures("cache_dir")
+@pytest.mark.parametrize("image", ["base-docker.tar", "alpine-docker.tar"])
+def test_clean_os_images_have_no_secret_findings(images: Path, image: str) -> None:
+    assert scan_image(str(images / image), SECRETS).findings == []
+
+
+@pytest.mark.images
+def test_reports_never_hold_the_secret_values(images: Path, cache_dir: Path) -> None:
+    report = mamoru("image", str(images / "app-docker.tar"), "--scanners", "secret", "-f", "json", "-q")
+    assert report.returncode == 0, report.stderr
+    text = report.stdout
+    for value in ("q8J2mVn4Rt6Yx1Pz9Lk3Hb7Wd5Fs0Gc2Ne4Ua8Qo", "AKIAZ7VRSQ4TQPLK3MBW", "hunter2hunter2",
+                  "supersecret123", "ghp_R4nd0mT0k3nF0rT3st1ngPurp0s3sOnly123"):  # fmt: skip
+        assert value not in text
+    findings = json.loads(text)["findings"]
+    assert all(f["evidence"][1].startswith("sha256:") for f in findings)
+
+
+def test_binary_and_large_files_and_doc_dirs(tmp_path: Path, cache_dir: Path) -> None:
+    token = "AKIA" + "Z7VRSQ4TQPLK3MBW"
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "tool").write_bytes(b"\x7fELF\x00\x00" + token.encode() + b"\x00" * 100)
+    (tmp_path / "usr/share/doc/pkg").mkdir(parents=True)
+    (tmp_path / "usr/share/doc/pkg/README").write_text(f"example: {token}\n")
+    (tmp_path / "srv").mkdir()
+    (tmp_path / "srv" / "app.ini").write_text(f"[aws]\nkey = {token}\n")
+    found = {(f.rule_id, f.location.path) for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location}
+    assert found == {("SEC-001", "srv/app.ini")}
