@@ -17,6 +17,7 @@ FIXTURES = Path(os.environ.get("MAMORU_FIXTURES", REPO / ".cache" / "fixtures"))
 SCRIPTS = REPO / "tests" / "fixtures"
 IMAGES_STAMP = "images.ok"
 DOCKER_STAMP = "docker.ok"
+PLANTED_STAMP = "planted.ok"
 
 
 def _build_once(stamp: str, script: str) -> Path:
@@ -46,6 +47,12 @@ def _build_once(stamp: str, script: str) -> Path:
 def images() -> Path:
     """The real image fixtures (Debian bookworm base/app, Alpine 3.23, OCI layout, archives)."""
     return _build_once(IMAGES_STAMP, "build-images.sh")
+
+
+@pytest.fixture(scope="session")
+def planted(images: Path) -> Path:
+    """The `planted` image: secrets, malware samples, risky files and config (tests/fixtures/plant_content.py)."""
+    return _build_once(PLANTED_STAMP, "build-planted-image.sh")
 
 
 @pytest.fixture(scope="session")

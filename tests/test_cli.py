@@ -215,3 +215,30 @@ def test_output_to_a_fifo_or_device_writes_through_it(cache_dir: Path, tmp_path:
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert json.loads(received[0])["schema"] == "mamoru-report"
     assert mamoru("demo", "-o", "-", "-q").stdout.startswith("mamoru-demo:latest")
+
+
+def test_user_yara_rules_hash_lists_and_secret_allowlist(cache_dir: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    sample = b"#!/bin/sh\n# MAMORU_CLI_MARKER\n"
+    secret = 'aws_secret_access_key = "q8J2mVn4Rt6Yx1Pz9Lk3Hb7Wd5Fs0Gc2Ne4Ua8Qo"\n'
+    image = docker_archive(tmp_path / "img.tar", ImageSpec(layers=[layer_tar(files(
+        ("etc/os-release", OS_RELEASE), ("srv/tool.sh", sample), ("srv/app.ini", secret)))]))  # fmt: skip
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "marker.yar").write_text('rule cli_marker { strings: $a = "MAMORU_CLI_MARKER" condition: $a }')
+    hashes = tmp_path / "bad.hsb"
+    hashes.write_text(f"{hashlib.sha256(sample).hexdigest()}:{len(sample)}:Mamoru.Test.Sample\n")
+    allow = tmp_path / "allow.yaml"
+    allow.write_text("allow:\n  - path: srv/app.ini\n    reason: test fixture credentials, rotated\n")
+    result = mamoru("image", str(image), "--scanners", "malware,secret", "-f", "json", "-q", "--yara-rules",
+                    str(rules), "--malware-hashes", str(hashes), "--secret-allowlist", str(allow))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    found = {(f["ruleId"], f["evidence"][0]) for f in json.loads(result.stdout)["findings"]}
+    assert found == {("MAL-100", "yara:user_1:cli_marker"), ("MAL-101", f"sha256:{hashlib.sha256(sample).hexdigest()}")}
+    allow.write_text("allow:\n  - path: srv/app.ini\n")
+    missing_reason = mamoru("image", str(image), "--scanners", "secret", "--secret-allowlist", str(allow))
+    assert_one_line_error(missing_reason, 2, "needs a reason")
+    (rules / "broken.yar").write_text("rule broken { condition: }")
+    bad_rules = mamoru("image", str(image), "--scanners", "malware", "--yara-rules", str(rules))
+    assert_one_line_error(bad_rules, 2, "YARA rules do not compile")

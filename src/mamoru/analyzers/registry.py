@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 from mamoru.analyzers.base import Analyzer
+from mamoru.analyzers.content.malware import MalwareAnalyzer
 from mamoru.analyzers.content.secrets import SecretAnalyzer
 from mamoru.analyzers.lang.python import PythonDistributionAnalyzer
+from mamoru.analyzers.os.accounts import AccountsAnalyzer
 from mamoru.analyzers.os.apk import ApkAnalyzer
 from mamoru.analyzers.os.dpkg import DpkgAnalyzer
 from mamoru.analyzers.os.dpkg_copyright import DpkgCopyrightAnalyzer
@@ -25,6 +27,8 @@ BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (
     RpmAnalyzer,
     PythonDistributionAnalyzer,
     SecretAnalyzer,
+    MalwareAnalyzer,
+    AccountsAnalyzer,
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,10 +53,25 @@ def _finding_options(command: Any) -> Any:
         click.option("--ignore-unfixed", is_flag=True, help="Leave out vulnerabilities without a fixed version."),
         click.option("--exit-code", type=click.IntRange(0, 255), default=0, show_default=True,
                      help="Exit with this code when any finding remains after the filters (a CI gate)."),
+        click.option("--yara-rules", multiple=True, type=click.Path(exists=True),
+                     help="Your YARA rules: a .yar file or a directory of them (repeatable)."),
+        click.option("--malware-hashes", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Known-bad hashes: a sha256 list or ClamAV .hdb/.hsb file (repeatable)."),
+        click.option("--secret-allowlist", type=click.Path(exists=True, dir_okay=False),
+                     help="YAML allow-list of secrets: entries with rule, path (glob) and/or hash (sha256:…)."),
     ]  # fmt: skip
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _content(yara_rules: tuple[str, ...], malware_hashes: tuple[str, ...], secret_allowlist: str | None) -> Any:
+    """The user's content-scanning settings from the command line."""
+    from mamoru.content.settings import ContentSettings, load_secret_allowlist
+
+    allow = load_secret_allowlist(Path(secret_allowlist)) if secret_allowlist else ()
+    return ContentSettings(yara_paths=tuple(Path(p) for p in yara_rules),
+                           hash_lists=tuple(Path(p) for p in malware_hashes), secret_allowlist=allow)  # fmt: skip
 
 
 def _scanners(names: tuple[str, ...] | None) -> frozenset[FindingKind]:
@@ -95,14 +111,17 @@ def _gate(exit_code: int) -> Any:
 @_list_pkgs
 @_finding_options
 def image(target: str, platform: str | None, docker_host: str | None, list_packages: bool, scanners: Any,
-          severity: Any, ignore_unfixed: bool, exit_code: int, **common: Any) -> None:  # fmt: skip
+          severity: Any, ignore_unfixed: bool, exit_code: int, yara_rules: tuple[str, ...],
+          malware_hashes: tuple[str, ...], secret_allowlist: str | None, **common: Any) -> None:  # fmt: skip
     """Scan a container image: OS, layers, packages (with the layer that added each) and findings."""
     from mamoru.scan.pipeline import ScanOptions, scan_image
 
-    options = ScanOptions(platform=platform, docker_host=docker_host, scanners=_scanners(scanners))
-    run_report("image", target, common,
-               lambda progress: _filtered(scan_image(target, options, progress), severity, ignore_unfixed),
-               list_packages=list_packages, gate=_gate(exit_code))  # fmt: skip
+    def scan(progress: Any) -> Inventory:
+        content = _content(yara_rules, malware_hashes, secret_allowlist)
+        options = ScanOptions(platform=platform, docker_host=docker_host, scanners=_scanners(scanners), content=content)
+        return _filtered(scan_image(target, options, progress), severity, ignore_unfixed)
+
+    run_report("image", target, common, scan, list_packages=list_packages, gate=_gate(exit_code))
 
 
 @main.command()
@@ -111,14 +130,18 @@ def image(target: str, platform: str | None, docker_host: str | None, list_packa
 @_list_pkgs
 @_finding_options
 def fs(target: str, list_packages: bool, scanners: Any, severity: Any, ignore_unfixed: bool, exit_code: int,
+       yara_rules: tuple[str, ...], malware_hashes: tuple[str, ...], secret_allowlist: str | None,
        **common: Any) -> None:  # fmt: skip
     """Scan a root filesystem: a directory or a tarball (optionally gzip/zstd)."""
     from mamoru.scan.pipeline import ScanOptions, scan_filesystem
 
-    options = ScanOptions(scanners=_scanners(scanners))
-    run_report("fs", target, common,
-               lambda progress: _filtered(scan_filesystem(target, options, progress), severity, ignore_unfixed),
-               list_packages=list_packages, gate=_gate(exit_code))  # fmt: skip
+    def scan(progress: Any) -> Inventory:
+        options = ScanOptions(
+            scanners=_scanners(scanners), content=_content(yara_rules, malware_hashes, secret_allowlist)
+        )
+        return _filtered(scan_filesystem(target, options, progress), severity, ignore_unfixed)
+
+    run_report("fs", target, common, scan, list_packages=list_packages, gate=_gate(exit_code))
 
 
 @main.command()

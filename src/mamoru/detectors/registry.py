@@ -6,12 +6,18 @@ from collections.abc import Collection
 
 from mamoru.analyzers.registry import load_plugins
 from mamoru.detectors.base import Detector
+from mamoru.detectors.image.files import RiskyFilesDetector
+from mamoru.detectors.image.hardening import ImageHardeningDetector
 from mamoru.detectors.image.secrets import ImageConfigSecretDetector
 from mamoru.errors import MamoruError
 from mamoru.model.finding import FindingKind
 
 ENTRY_POINT_GROUP = "mamoru.detectors"
-BUILTIN_DETECTORS: tuple[type[Detector], ...] = (ImageConfigSecretDetector,)
+BUILTIN_DETECTORS: tuple[type[Detector], ...] = (
+    ImageConfigSecretDetector,
+    ImageHardeningDetector,
+    RiskyFilesDetector,
+)
 
 
 def load_detectors(kinds: Collection[FindingKind] | None = None, with_plugins: bool = True) -> list[Detector]:

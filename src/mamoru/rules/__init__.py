@@ -16,7 +16,11 @@ from mamoru.model.finding import Rule
 
 ENTRY_POINT_GROUP = "mamoru.rules"
 # modules whose import registers built-in rules (each defines its rules next to its checks)
-BUILTIN_RULE_MODULES: tuple[str, ...] = ("mamoru.content.secrets.rules",)
+BUILTIN_RULE_MODULES: tuple[str, ...] = (
+    "mamoru.content.secrets.rules",
+    "mamoru.content.malware.rules",
+    "mamoru.detectors.image.rules",
+)
 
 _RULES: dict[str, Rule] = {}
 _loaded = False

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mamoru.analyzers.base import Analyzer
 from mamoru.analyzers.registry import load_analyzers
+from mamoru.content.settings import ContentSettings
 from mamoru.detectors.base import DetectContext
 from mamoru.detectors.registry import load_detectors
 from mamoru.model.finding import Finding, FindingKind
@@ -27,20 +28,29 @@ class ScanOptions:
     limits: Limits = DEFAULT_LIMITS
     scanners: frozenset[FindingKind] = frozenset()  # detector kinds to run after the inventory
     db_path: Path | None = None
+    content: ContentSettings = field(default_factory=ContentSettings)  # user YARA rules, hash lists, allow-list
 
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
     """Walk an opened source with every analyzer, resolve its inventory, run the chosen detectors."""
-    walker = Walker(analyzers_for(options.scanners), options.limits, progress)
+    walker = Walker(analyzers_for(options.scanners, options.content), options.limits, progress)
     walked = walker.walk(source)
     inventory = resolve_inventory(source.artifact, walked, source.notes)
     detect(inventory, options)
     return inventory
 
 
-def analyzers_for(scanners: frozenset[FindingKind]) -> list[Analyzer]:
-    """Inventory analyzers always run; finding analyzers (``kind`` set, e.g. secrets) only when chosen."""
-    return [a for a in load_analyzers() if getattr(a, "kind", None) in (None, *scanners)]
+def analyzers_for(scanners: frozenset[FindingKind], content: ContentSettings | None = None) -> list[Analyzer]:
+    """Inventory analyzers always run; finding analyzers (``kind`` set, e.g. secrets) only when chosen.
+
+    Analyzers with a ``configure(settings)`` method receive the user's content settings.
+    """
+    chosen = [a for a in load_analyzers() if getattr(a, "kind", None) in (None, *scanners)]
+    for analyzer in chosen:
+        configure = getattr(analyzer, "configure", None)
+        if configure is not None and content is not None:
+            configure(content)
+    return chosen
 
 
 def detect(inventory: Inventory, options: ScanOptions) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from mamoru.analyzers.base import OSFact
 from mamoru.model.artifact import Artifact, Layer
-from mamoru.model.finding import Finding
+from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import FileKind, FileRecord, Inventory, Note, NoteKind, OSRelease
 from mamoru.model.package import Location, Package
 from mamoru.scan.purl import purl_for
@@ -79,6 +79,8 @@ def resolve_findings(analyzed: list[AnalyzedFile]) -> list[Finding]:
     findings = []
     for file in analyzed:
         for finding in file.result.findings:
+            if finding.kind is FindingKind.FILE and not file.record.visible:
+                continue  # file checks (accounts …) are about what a container sees; secrets and malware are not
             line = finding.location.line if finding.location is not None else None
             location = Location(path=file.record.path, layer=file.layer, line=line, visible=file.record.visible)
             findings.append(replace(finding, location=location))

@@ -11,7 +11,7 @@ import re
 import string
 import zlib
 
-from mamoru.content.secrets.patterns import BASE62
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # no mamoru import: fixture scripts use it
 
 CLASSES = {
     "U": string.ascii_uppercase, "L": string.ascii_lowercase, "D": string.digits, "H": "0123456789abcdef",

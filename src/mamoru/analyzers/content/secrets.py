@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
-from mamoru.content.secrets.engine import SecretMatch, SecretScanner
+from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
+from mamoru.content.settings import ContentSettings
 from mamoru.model.finding import Finding, FindingKind, Severity
 from mamoru.model.inventory import Note, NoteKind
 from mamoru.model.package import Location
@@ -35,6 +36,14 @@ class SecretAnalyzer:
     kind: ClassVar[FindingKind] = FindingKind.SECRET
     path_pattern: ClassVar[str] = ""
 
+    def __init__(self) -> None:
+        self._scanner: SecretScanner | None = None
+
+    def configure(self, settings: ContentSettings) -> None:
+        """Apply the user's allow-list."""
+        if settings.secret_allowlist:
+            self._scanner = SecretScanner(allowlist=Allowlist(list(settings.secret_allowlist)))
+
     def required(self, path: str, mode: int, size: int) -> bool:
         return 0 < size <= MAX_SECRET_FILE and not path.startswith(SKIPPED_PREFIXES)
 
@@ -43,7 +52,7 @@ class SecretAnalyzer:
             return AnalysisResult()  # binary: compiled code and archives are not scanned for secrets
         data = content.read()
         path = content.info.path
-        outcome = scanner().scan(data.decode("latin-1"), path)
+        outcome = (self._scanner or scanner()).scan(data.decode("latin-1"), path)
         result = AnalysisResult(findings=[secret_finding(m, path) for m in outcome.matches])
         if outcome.timed_out:
             result.notes.append(
