@@ -1,8 +1,8 @@
 """Each image rule fires on its `fail` fixture and not on its `pass` fixture (tests/fixtures/rules/<id>/).
 
 A fixture is a `rootfs/` directory and an `image.json` (image config overrides, history, tags, created
-date, and `modes` — file modes git cannot keep, like setuid). It is packed into a one-layer
-docker-archive and scanned with every scanner.
+date, `modes` — file modes git cannot keep, like setuid — and `renames` for paths git cannot hold,
+like a `.git` directory). It is packed into a one-layer docker-archive and scanned with every scanner.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ RULE_DIRS = (
 )
 
 
-def layer_from(rootfs: Path, modes: dict[str, str]) -> bytes:
+def layer_from(rootfs: Path, modes: dict[str, str], renames: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for directory, dirs, files in sorted(os.walk(rootfs)):
@@ -36,6 +36,9 @@ def layer_from(rootfs: Path, modes: dict[str, str]) -> bytes:
             for name in [*dirs, *sorted(files)]:
                 path = Path(directory) / name
                 relative = path.relative_to(rootfs).as_posix()
+                for old, new in renames.items():
+                    if relative == old or relative.startswith(old + "/"):
+                        relative = new + relative[len(old) :]
                 info = archive.gettarinfo(str(path), arcname=relative)
                 info.uid = info.gid = 0
                 info.uname = info.gname = "root"
@@ -48,7 +51,7 @@ def layer_from(rootfs: Path, modes: dict[str, str]) -> bytes:
 
 def fixture_image(directory: Path, tmp_path: Path) -> Path:
     spec_doc: dict[str, Any] = json.loads((directory / "image.json").read_text())
-    layer = layer_from(directory / "rootfs", spec_doc.get("modes", {}))
+    layer = layer_from(directory / "rootfs", spec_doc.get("modes", {}), spec_doc.get("renames", {}))
     history = spec_doc.get("history") or [{"created_by": "/bin/sh -c #(nop) ADD file:fixture in / "}]
     history = [history[0], *({**h, "empty_layer": True} for h in history[1:])]
     extra = {"config": spec_doc.get("config", {}), "created": spec_doc.get("created", "2026-11-01T00:00:00Z")}
