@@ -35,10 +35,18 @@ def trivy() -> Path:
     return binary
 
 
+DECLARED = {"name": "mamoru:package:declared", "value": "true"}
+
+
 def packages(bom: dict[str, object]) -> set[tuple[str, str]]:
+    """Installed packages; mamoru's declared-only ones (lock files, which Trivy skips in images) are left out."""
     components = bom.get("components") or []
     assert isinstance(components, list)
-    return {(c["name"], c.get("version", "")) for c in components if c["type"] != "operating-system"}
+    return {
+        (c["name"], c.get("version", ""))
+        for c in components
+        if c["type"] != "operating-system" and DECLARED not in c.get("properties", [])
+    }
 
 
 def trivy_packages(trivy: Path, image: Path, work: Path) -> set[tuple[str, str]]:

@@ -47,7 +47,10 @@ def test_cyclonedx_is_valid_1_6_with_layers(report: ScanReport) -> None:
     assert bom["specVersion"] == "1.6"
     assert bom["metadata"]["component"]["type"] == "container"
     libraries = [c for c in bom["components"] if c["type"] == "library"]
-    assert len(libraries) == 95  # 94 debs and requests (dist-info in the COPY layer)
+    # 94 debs, requests (dist-info in the COPY layer), 5 packages only declared in its lock files
+    assert len(libraries) == 100
+    declared = {c["name"] for c in libraries if {"name": "mamoru:package:declared", "value": "true"} in c["properties"]}
+    assert declared == {"flask", "pyyaml", "Django", "lodash", "minimist"}
     openssl = next(c for c in libraries if c["name"] == "openssl")
     props = {p["name"]: p["value"] for p in openssl["properties"]}
     assert props["mamoru:layer:index"] == "1"
@@ -78,17 +81,17 @@ def test_json_report_matches_its_schema(report: ScanReport) -> None:
     schema = json.loads(resources.files("mamoru.report").joinpath("schema/report-v1.json").read_text())
     document = json.loads(render(report, "json"))
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
-    assert document["summary"]["packages"] == 95
+    assert document["summary"]["packages"] == 100
     assert "supersecret123" not in json.dumps(document)  # env values never reach the report
     assert "DB_PASSWORD" in document["artifact"]["config"]["envNames"]
-    assert [layer["packagesIntroduced"] for layer in document["layers"]] == [88, 6, 1, 0, 0]
+    assert [layer["packagesIntroduced"] for layer in document["layers"]] == [88, 6, 6, 0, 0]
 
 
 def test_table_lists_layers_and_instructions(report: ScanReport) -> None:
     text = render(report, "table")
     assert "debian 12.15 (bookworm)" in text
     assert "RUN apt-get update && apt-get install" in text
-    assert "Packages: 95 (94 deb, 1 pypi)" in text
+    assert "Packages: 100 (94 deb, 2 npm, 4 pypi)" in text
 
 
 def test_every_format_is_registered() -> None:

@@ -184,6 +184,7 @@ class Analyzer(Protocol):
     # when that scanner is chosen; inventory analyzers (packages, OS) leave it out and always run.
     # A regular expression (re.search) that every path this analyzer may want matches; the walker
     # checks all analyzers' patterns with one combined regex and calls ``required`` only on a match.
+    # An empty pattern means "any path": ``required`` is then called for every regular file.
     path_pattern: ClassVar[str]
 
     def required(self, path: str, mode: int, size: int) -> bool:

@@ -9,7 +9,18 @@ from typing import Any
 from mamoru.analyzers.base import Analyzer
 from mamoru.analyzers.content.malware import MalwareAnalyzer
 from mamoru.analyzers.content.secrets import SecretAnalyzer
+from mamoru.analyzers.lang.binary import BinaryClassifierAnalyzer
+from mamoru.analyzers.lang.dotnet import DotnetDepsAnalyzer, NugetLockAnalyzer
+from mamoru.analyzers.lang.executable import ExecutableAnalyzer
+from mamoru.analyzers.lang.golang import GoModAnalyzer
+from mamoru.analyzers.lang.java import JavaArchiveAnalyzer
+from mamoru.analyzers.lang.node import NodePackageAnalyzer
+from mamoru.analyzers.lang.node_lock import NodeLockfileAnalyzer
+from mamoru.analyzers.lang.php import ComposerInstalledAnalyzer, ComposerLockAnalyzer
 from mamoru.analyzers.lang.python import PythonDistributionAnalyzer
+from mamoru.analyzers.lang.python_lock import PythonLockfileAnalyzer
+from mamoru.analyzers.lang.ruby import GemfileLockAnalyzer, GemspecAnalyzer
+from mamoru.analyzers.lang.rust import CargoLockAnalyzer
 from mamoru.analyzers.os.accounts import AccountsAnalyzer
 from mamoru.analyzers.os.apk import ApkAnalyzer
 from mamoru.analyzers.os.dpkg import DpkgAnalyzer
@@ -26,6 +37,20 @@ BUILTIN_ANALYZERS: tuple[type[Analyzer], ...] = (
     ApkAnalyzer,
     RpmAnalyzer,
     PythonDistributionAnalyzer,
+    PythonLockfileAnalyzer,
+    NodePackageAnalyzer,
+    NodeLockfileAnalyzer,
+    JavaArchiveAnalyzer,
+    ExecutableAnalyzer,
+    GoModAnalyzer,
+    CargoLockAnalyzer,
+    GemspecAnalyzer,
+    GemfileLockAnalyzer,
+    ComposerInstalledAnalyzer,
+    ComposerLockAnalyzer,
+    DotnetDepsAnalyzer,
+    NugetLockAnalyzer,
+    BinaryClassifierAnalyzer,
     SecretAnalyzer,
     MalwareAnalyzer,
     AccountsAnalyzer,

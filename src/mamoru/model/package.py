@@ -57,6 +57,9 @@ class Package:
     the rpm ``SOURCERPM``); advisories are written against those.
     ``layer`` is the layer that introduced this exact name and version; ``locations`` are the files
     that record it (the package database entry).
+    ``declared`` marks a package only listed in a lock or requirements file (``poetry.lock``,
+    ``package-lock.json`` …) and not seen installed; ``found_by`` names the analyzer (lockfile parsers
+    and binary classifiers have their own names, e.g. ``python-lockfile``, ``binary-classifier``).
     """
 
     name: str
@@ -74,6 +77,7 @@ class Package:
     found_by: str = ""
     layer: Layer | None = None
     locations: tuple[Location, ...] = ()
+    declared: bool = False
 
     @property
     def identity(self) -> tuple[str, str, str, str]:

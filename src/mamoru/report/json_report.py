@@ -149,6 +149,7 @@ def _package(package: Package) -> dict[str, Any]:
         "licenses": list(package.licenses),
         "maintainer": package.maintainer or None,
         "foundBy": package.found_by,
+        "declared": package.declared,
         "layer": layer_ref(package.layer),
         "locations": [
             {"path": "/" + loc.path, "layerIndex": loc.layer.index if loc.layer else None, "visible": loc.visible}

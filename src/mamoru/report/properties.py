@@ -34,6 +34,8 @@ def artifact_properties(artifact: Artifact) -> list[tuple[str, str]]:
 def package_properties(package: Package) -> list[tuple[str, str]]:
     """Where a package came from: its type, source package, the layer that added it, its files."""
     properties = [(f"{PREFIX}:package:type", package.kind.value), (f"{PREFIX}:package:found_by", package.found_by)]
+    if package.declared:
+        properties.append((f"{PREFIX}:package:declared", "true"))
     if package.arch:
         properties.append((f"{PREFIX}:package:arch", package.arch))
     if package.source_name:

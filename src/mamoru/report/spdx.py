@@ -143,7 +143,8 @@ class LicenseMapper:
         self.extracted: dict[str, ExtractedLicensingInfo] = {}
 
     def expression(self, texts: tuple[str, ...]) -> object:
-        parts = [self._part(text.strip()) for text in dict.fromkeys(texts) if text.strip()]
+        cleaned = ("".join(ch for ch in text if ch.isprintable()).strip() for text in texts)
+        parts = [self._part(text) for text in dict.fromkeys(cleaned) if text]
         if not parts:
             return SpdxNoAssertion()
         return parts[0] if len(parts) == 1 else self._licensing.AND(*parts)

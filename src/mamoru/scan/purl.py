@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from packageurl import PackageURL
 
 from mamoru.model.inventory import OSRelease
@@ -23,6 +25,22 @@ RPM_NAMESPACES = {
     "cbl-mariner": "cbl-mariner",
     "azurelinux": "azurelinux",
 }
+
+
+# ecosystems whose package names carry a purl namespace: maven "group:artifact", npm "@scope/name",
+# golang "host/path/name", composer "vendor/name"
+_NAMESPACED = frozenset({PackageKind.MAVEN, PackageKind.NPM, PackageKind.GOLANG, PackageKind.COMPOSER})
+
+
+def split_namespace(kind: PackageKind, name: str) -> tuple[str | None, str]:
+    """The purl namespace and name of a language package name (``None`` when it has no namespace)."""
+    if kind is PackageKind.MAVEN:
+        group, sep, artifact = name.partition(":")
+        return (group, artifact) if sep and group and artifact else (None, name)
+    if kind is PackageKind.NPM and not name.startswith("@"):
+        return None, name
+    namespace, sep, last = name.rpartition("/")
+    return (namespace, last) if sep and namespace and last else (None, name)
 
 
 def distro_qualifier(os: OSRelease | None) -> str:
@@ -61,8 +79,10 @@ def purl_for(package: Package, os: OSRelease | None) -> str:
         if distro:
             qualifiers["distro"] = distro
     name = package.name
-    if package.kind in (PackageKind.PYPI,):
-        name = name.lower().replace("_", "-")
+    if package.kind is PackageKind.PYPI:
+        name = re.sub(r"[-_.]+", "-", name).lower()  # PEP 503 normalisation, as the purl spec asks
+    elif package.kind in _NAMESPACED:
+        namespace, name = split_namespace(package.kind, name)
     return PackageURL(
         type=package.kind.value, namespace=namespace, name=name, version=version, qualifiers=qualifiers or None
     ).to_string()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -9,7 +10,7 @@ from mamoru.analyzers.base import OSFact
 from mamoru.model.artifact import Artifact, Layer
 from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import FileKind, FileRecord, Inventory, Note, NoteKind, OSRelease
-from mamoru.model.package import Location, Package
+from mamoru.model.package import Location, Package, PackageKind
 from mamoru.scan.purl import purl_for
 from mamoru.walk.walker import AnalyzedFile, WalkResult
 
@@ -34,7 +35,8 @@ def resolve_inventory(artifact: Artifact, walk: WalkResult, notes: Iterable[Note
     inventory.notes.extend(walk.notes)
     for analyzed in walk.analyzed:
         inventory.notes.extend(analyzed.result.notes)
-    inventory.packages = _with_licenses(resolve_packages(walk.analyzed, os), walk.analyzed)
+    owned = owned_paths(walk.analyzed, walk.files)
+    inventory.packages = _with_licenses(resolve_packages(walk.analyzed, os, owned), walk.analyzed)
     inventory.findings = resolve_findings(walk.analyzed)
     if inventory.packages and os is None and any(p.kind.is_os for p in inventory.packages):
         inventory.notes.append(Note(kind=NoteKind.WARNING, message="OS packages found but no OS release file"))
@@ -87,12 +89,19 @@ def resolve_findings(analyzed: list[AnalyzedFile]) -> list[Finding]:
     return findings
 
 
-def resolve_packages(analyzed: list[AnalyzedFile], os: OSRelease | None) -> list[Package]:
+def resolve_packages(
+    analyzed: list[AnalyzedFile], os: OSRelease | None, owned: frozenset[str] = frozenset()
+) -> list[Package]:
     """Packages recorded by visible files, each attributed to the layer that introduced that version.
 
     A package database file is rewritten by every layer that installs something. Following the
     chain of versions of the same path back, a package belongs to the earliest layer from which
     every later version of the file still lists it with the same name, version and architecture.
+
+    Language packages recorded in a file an OS package installed (``owned``: Debian's ``python3-*``
+    egg-info, a jar of a ``lib*-java`` package, a Go binary of a ``.deb``) are that OS package and
+    are left out. A package declared in a lock or requirements file that is also installed is one
+    package (the lockfile is one more location); the rest stay marked ``declared``.
     """
     by_record = {(a.analyzer, id(a.record)): a for a in analyzed}
     identities: dict[int, set[tuple[str, str, str, str]]] = {}
@@ -104,20 +113,64 @@ def resolve_packages(analyzed: list[AnalyzedFile], os: OSRelease | None) -> list
         return identities[key]
 
     merged: dict[tuple[str, str, str, str], Package] = {}
+    declared: dict[tuple[str, str, str, str], Package] = {}
     for file in analyzed:
         if not file.record.visible:
             continue
         for package in file.result.packages:
+            if not package.kind.is_os and file.record.path in owned:
+                continue
             introduced = _introducing_layer(file, package, by_record, listed)
             location = Location(path=file.record.path, layer=file.layer)
-            existing = merged.get(package.identity)
+            into = declared if package.declared else merged
+            key = _merge_key(package)
+            existing = into.get(key)
             if existing is not None:
-                merged[package.identity] = replace(existing, locations=(*existing.locations, location))
+                into[key] = replace(existing, locations=(*existing.locations, location))
                 continue
-            merged[package.identity] = replace(
+            into[key] = replace(
                 package, layer=introduced, locations=(location,), purl=package.purl or purl_for(package, os)
             )
+    for key, package in declared.items():
+        installed = merged.get(key)
+        if installed is None:
+            merged[key] = package
+        else:
+            merged[key] = replace(installed, locations=(*installed.locations, *package.locations))
     return sorted(merged.values(), key=lambda p: (p.kind.value, p.name, p.version, p.arch))
+
+
+def _merge_key(package: Package) -> tuple[str, str, str, str]:
+    """Identity with the name as its ecosystem compares it (PyPI: PEP 503 normalised)."""
+    if package.kind is PackageKind.PYPI:
+        return (package.kind.value, re.sub(r"[-_.]+", "-", package.name).lower(), package.version, package.arch)
+    return package.identity
+
+
+def owned_paths(analyzed: list[AnalyzedFile], files: list[FileRecord]) -> frozenset[str]:
+    """Files the visible OS package databases say their packages installed, as paths in the image.
+
+    Package databases list paths as the package shipped them (``/bin/busybox``); on a merged-/usr
+    image the file is at ``usr/bin/busybox`` behind the ``bin -> usr/bin`` symlink, so a first path
+    component that is a top-level symlink is followed.
+    """
+    listed = [path for a in analyzed if a.record.visible for path in a.result.owned_files]
+    if not listed:
+        return frozenset()
+    links = {
+        record.path: record.linkname.strip("/")
+        for record in files
+        if record.visible and record.kind is FileKind.SYMLINK and "/" not in record.path and record.linkname
+    }
+    owned = set()
+    for listed_path in listed:
+        path = listed_path.strip("/")
+        owned.add(path)
+        top, sep, rest = path.partition("/")
+        target = links.get(top)
+        if sep and target and ".." not in target.split("/"):
+            owned.add(f"{target}/{rest}")
+    return frozenset(owned)
 
 
 Identity = tuple[str, str, str, str]

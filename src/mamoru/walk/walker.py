@@ -71,10 +71,13 @@ class Walker:
 
     def __init__(self, analyzers: Sequence[Analyzer], limits: Limits, progress: Progress | None = None) -> None:
         self._analyzers = tuple(analyzers)
-        patterns = [getattr(a, "path_pattern", "") or "" for a in self._analyzers]
-        self._patterns = [re.compile(p) for p in patterns]
-        # one search per file: most paths match no analyzer at all
-        self._any_pattern = re.compile("|".join(f"(?:{p})" for p in patterns))
+        patterns = [(a, getattr(a, "path_pattern", "") or "") for a in self._analyzers]
+        # analyzers that may want any path (content scanners, executables) are asked directly; the
+        # others are gated by one combined expression, since most paths match none of them
+        self._general = [a for a, p in patterns if not p]
+        self._patterned = [(a, re.compile(p)) for a, p in patterns if p]
+        joined = "|".join(f"(?:{p})" for _, p in patterns if p)
+        self._any_pattern = re.compile(joined) if joined else None
         self._limits = limits
         self._progress = progress or NoProgress()
 
@@ -144,15 +147,11 @@ class Walker:
     def _wanted(self, entry: LayerEntry) -> list[Analyzer]:
         if entry.kind is not FileKind.FILE and entry.kind is not FileKind.HARDLINK:
             return []  # devices, FIFOs, sockets, directories and symlinks are never read
-        path = entry.path
-        if not self._any_pattern.search(path):
-            return []
-        mode, size = entry.mode, entry.size
-        return [
-            analyzer
-            for analyzer, pattern in zip(self._analyzers, self._patterns, strict=True)
-            if pattern.search(path) and analyzer.required(path, mode, size)
-        ]
+        path, mode, size = entry.path, entry.mode, entry.size
+        wanted = [a for a in self._general if a.required(path, mode, size)]
+        if self._any_pattern is not None and self._any_pattern.search(path):
+            wanted.extend(a for a, pattern in self._patterned if pattern.search(path) and a.required(path, mode, size))
+        return wanted
 
     def _content(
         self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: WalkResult

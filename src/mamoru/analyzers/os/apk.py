@@ -29,7 +29,23 @@ class ApkAnalyzer:
         packages = [p for p in (_package(record) for record in _records(text)) if p is not None]
         if text.strip() and not packages:
             raise AnalyzerParseError("apk database holds no package records")
-        return AnalysisResult(packages=packages)
+        return AnalysisResult(packages=packages, owned_files=_owned_files(text))
+
+
+def _owned_files(text: str) -> set[str]:
+    """The files apk installed: each ``R:`` (file) line under the ``F:`` (directory) line before it."""
+    files: set[str] = set()
+    directory = ""
+    for line in text.splitlines():
+        if line.startswith("F:"):
+            directory = line[2:].strip().strip("/")
+        elif line.startswith("R:"):
+            name = line[2:].strip()
+            if name:
+                files.add(f"{directory}/{name}" if directory else name)
+        elif not line.strip():
+            directory = ""
+    return files
 
 
 def _records(text: str) -> list[dict[str, str]]:

@@ -1,4 +1,8 @@
-"""dpkg: ``var/lib/dpkg/status`` and distroless ``var/lib/dpkg/status.d/*``, with source packages."""
+"""dpkg: ``var/lib/dpkg/status`` and distroless ``var/lib/dpkg/status.d/*``, with source packages.
+
+The file lists (``var/lib/dpkg/info/*.list``, distroless ``status.d/*.md5sums``) say which files
+dpkg installed, so language packages inside them are recognised as part of the Debian package.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from mamoru.model.package import Package, PackageKind
 
 STATUS = "var/lib/dpkg/status"
 STATUS_D = "var/lib/dpkg/status.d/"
+INFO = "var/lib/dpkg/info/"
+MAX_FILE_LIST = 64 * 1024 * 1024
 MAX_STATUS_FILE = 256 * 1024 * 1024
 _SOURCE = re.compile(r"^(?P<name>[^\s(]+)(?:\s*\((?P<version>[^)]+)\))?\s*$")
 _NOT_PRESENT = frozenset({"not-installed", "config-files"})
@@ -20,17 +26,22 @@ class DpkgAnalyzer:
     """Installed Debian packages (Debian, Ubuntu and distroless images)."""
 
     name: ClassVar[str] = "dpkg"
-    path_pattern: ClassVar[str] = r"^var/lib/dpkg/status"
+    path_pattern: ClassVar[str] = r"^var/lib/dpkg/(?:status|info/[^/]+\.list$)"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         if size > MAX_STATUS_FILE:
             return False
         if path == STATUS:
             return True
+        if path.startswith(INFO):
+            return size <= MAX_FILE_LIST
         # distroless keeps one paragraph per file, next to "<name>.md5sums" files
-        return path.startswith(STATUS_D) and "/" not in path[len(STATUS_D) :] and not path.endswith(".md5sums")
+        return path.startswith(STATUS_D) and "/" not in path[len(STATUS_D) :]
 
     def analyze(self, content: FileContent) -> AnalysisResult:
+        path = content.info.path
+        if path.startswith(INFO) or path.endswith(".md5sums"):
+            return AnalysisResult(owned_files=owned_files(content.read(), md5sums=path.endswith(".md5sums")))
         from debian import deb822
 
         data = content.read()
@@ -42,6 +53,17 @@ class DpkgAnalyzer:
         except (ValueError, UnicodeError) as exc:
             raise AnalyzerParseError(f"malformed dpkg database: {exc}") from None
         return AnalysisResult(packages=packages)
+
+
+def owned_files(data: bytes, md5sums: bool = False) -> set[str]:
+    """Regular files of a dpkg file list (``/usr/bin/x`` lines) or of an ``md5sums`` file (``<md5>  path``)."""
+    files = set()
+    for raw in data.decode("utf-8", "surrogateescape").splitlines():
+        line = raw.split(None, 1)[1] if md5sums and " " in raw.strip() else raw
+        path = line.strip().strip("/")
+        if path and path != ".":
+            files.add(path)
+    return files
 
 
 def packages_from_paragraphs(paragraphs: Iterable[Mapping[str, str]]) -> Iterable[Package]:

@@ -46,7 +46,8 @@ class RpmAnalyzer:
             )
             for problem in problems
         ]
-        return AnalysisResult(packages=[package_from_record(r) for r in records], notes=notes)
+        owned = {path.strip("/") for record in records for path in record.files}
+        return AnalysisResult(packages=[package_from_record(r) for r in records], notes=notes, owned_files=owned)
 
 
 def split_source_rpm(source_rpm: str) -> tuple[str, str]:

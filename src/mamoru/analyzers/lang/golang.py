@@ -1,0 +1,217 @@
+"""Go: the build information the Go linker embeds in every binary, and ``go.mod`` files.
+
+(Executables are offered to :mod:`.executable`, which reads the ELF tables once for Go and Rust.)
+
+A Go binary (1.13+) carries a ``.go.buildinfo`` block: a 16-byte header (``\\xff Go buildinf:``,
+pointer size, flags), then the Go version and the module information that ``go version -m``
+prints (``path``, ``mod``, ``dep``, ``=>`` replacements, ``build`` settings). Since Go 1.18 both
+strings follow the header (varint length prefixed); before, the header holds two pointers to Go
+string headers in the binary's data. The format is documented by Go's ``debug/buildinfo``; no
+maintained Python library reads it, so it is decoded here, bounded, on top of :mod:`.elf`.
+
+Packages: each ``dep`` (after its replacement), the main module (its version from ``mod``, or
+from a ``-X …version=…`` linker flag when ``mod`` says ``(devel)``; unknown stays empty), and the
+Go standard library as ``stdlib`` at the toolchain version. Binaries built in GOPATH mode (as
+Debian builds its Go packages) record only ``path``: they yield ``stdlib`` alone.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import ClassVar
+
+from mamoru.analyzers.base import AnalysisResult, FileContent
+from mamoru.analyzers.lang._common import lang_package, read_text, unique
+from mamoru.analyzers.lang.elf import PF_W, PT_LOAD, ElfError, ElfFile
+from mamoru.model.package import Package, PackageKind
+
+MAGIC = b"\xff Go buildinf:"
+GO_BINARY = "go-binary"  # found_by of packages from Go build info (read by lang.executable)
+MAX_MODINFO = 4 * 1024 * 1024
+SEARCH_WINDOW = 1024 * 1024  # bytes of a writable segment searched when there is no .go.buildinfo section
+_VERSION_FLAG = re.compile(r"-X[= ]'?\"?([\w./-]+?\.(?:[Vv]ersion|[Vv]er|VERSION))=([^\s'\"]+)")
+_GO_VERSION = re.compile(r"^go(\d+(?:\.\d+){0,2})((?:rc|beta)\d+)?(?:\s|$|-|\+)")
+
+
+def read_buildinfo(elf: ElfFile) -> tuple[str, str] | None:
+    """The Go version and module information of an ELF binary, or None for a non-Go binary."""
+    section = elf.section(".go.buildinfo")
+    if section is not None:
+        data = elf.section_data(section, 64 * 1024)
+        at = data.find(MAGIC) if data[:14] != MAGIC else 0
+    else:
+        data, at = b"", -1
+        for segment in elf.segments:  # what debug/buildinfo does without the section: search the data
+            if segment.type == PT_LOAD and segment.flags & PF_W:
+                data = elf.read_at(segment.offset, min(segment.filesz, SEARCH_WINDOW))
+                at = _aligned_find(data)
+                break
+    if at < 0:
+        return None
+    header = data[at : at + 32]
+    if len(header) < 32:
+        raise ElfError("truncated Go build info header")
+    pointer_size, flags = header[14], header[15]
+    if flags & 2:  # Go 1.18+: the strings follow the header
+        version, rest = _varint_string(data, at + 32)
+        modinfo, _ = _varint_string(data, rest)
+    else:
+        if pointer_size not in (4, 8):
+            raise ElfError(f"Go build info with pointer size {pointer_size}")
+        big = flags & 1
+        version = _go_string(elf, header, 16, pointer_size, big)
+        modinfo = _go_string(elf, header, 16 + pointer_size, pointer_size, big)
+    if len(modinfo) >= 33 and modinfo[-17] == "\n":
+        modinfo = modinfo[16:-16]  # sentinels around the module information
+    return version, modinfo
+
+
+def _aligned_find(data: bytes) -> int:
+    at = data.find(MAGIC)
+    while at >= 0 and at % 16:
+        at = data.find(MAGIC, at + 1)
+    return at
+
+
+def _varint_string(data: bytes, at: int) -> tuple[str, int]:
+    length = shift = 0
+    while True:
+        if at >= len(data) or shift > 63:
+            raise ElfError("truncated Go build info string")
+        byte = data[at]
+        at += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            break
+    if length > MAX_MODINFO or at + length > len(data):
+        raise ElfError("Go build info string runs past its section")
+    return data[at : at + length].decode("utf-8", "replace"), at + length
+
+
+def _go_string(elf: ElfFile, header: bytes, at: int, pointer_size: int, big: int) -> str:
+    """A Go string whose header (pointer, length) is at the address stored at ``header[at:]``."""
+    order = ">" if big else "<"
+    code = order + ("Q" if pointer_size == 8 else "I")
+    (address,) = struct.unpack(code, header[at : at + pointer_size])
+    string_header = elf.read_virtual(address, 2 * pointer_size)
+    if len(string_header) < 2 * pointer_size:
+        raise ElfError("truncated Go string header")
+    data_address, length = struct.unpack(order + ("QQ" if pointer_size == 8 else "II"), string_header)
+    if length > MAX_MODINFO:
+        raise ElfError("Go build info string is too long")
+    return elf.read_virtual(data_address, length).decode("utf-8", "replace") if length else ""
+
+
+def packages_from_modinfo(go_version: str, modinfo: str, found_by: str) -> list[Package]:
+    """Packages of ``go version -m`` output: dependencies (replacements applied), main module, stdlib."""
+    main_path = main_version = ""
+    settings: dict[str, str] = {}
+    deps: list[list[str]] = []
+    for line in modinfo.splitlines():
+        fields = line.split("\t")
+        kind = fields[0]
+        if kind == "mod" and len(fields) >= 3:
+            main_path, main_version = fields[1], fields[2]
+        elif kind == "dep" and len(fields) >= 3:
+            deps.append([fields[1], fields[2]])
+        elif kind == "=>" and len(fields) >= 3 and deps:
+            deps[-1] = [fields[1], fields[2]]  # the module that replaced the dependency above
+        elif kind == "build" and len(fields) >= 2:
+            key, _, value = fields[1].partition("=")
+            settings[key] = value
+    packages = [_go(path, version, found_by) for path, version in deps if path and version]
+    if main_path:
+        if main_version in ("", "(devel)"):
+            main_version = version_from_ldflags(settings.get("-ldflags", ""), main_path)
+        packages.insert(0, _go(main_path, main_version, found_by))
+    stdlib = stdlib_version(go_version)
+    if stdlib:
+        packages.append(_go("stdlib", stdlib, found_by))
+    return packages
+
+
+def version_from_ldflags(ldflags: str, main_path: str) -> str:
+    """A version set with ``-X pkg.Version=v1.2.3`` (the main package's first, then any), else ``""``."""
+    found = [(key, value) for key, value in _VERSION_FLAG.findall(ldflags) if re.match(r"v?\d", value)]
+    for key, value in found:
+        if key.startswith((f"{main_path}/", "main.")):
+            return value if value.startswith("v") else f"v{value}"
+    return (found[0][1] if found[0][1].startswith("v") else f"v{found[0][1]}") if found else ""
+
+
+def stdlib_version(go_version: str) -> str:
+    """``go1.19.8`` → ``v1.19.8`` (the form module versions and the Go vulnerability database use)."""
+    match = _GO_VERSION.match(go_version.strip())
+    if not match:
+        return ""
+    number, pre = match.group(1), match.group(2) or ""
+    if number.count(".") == 1:
+        number += ".0"  # go1.21 is 1.21.0, go1.21rc2 is 1.21.0-rc2
+    return f"v{number}{'-' + pre if pre else ''}"
+
+
+def _go(path: str, version: str, found_by: str, declared: bool = False) -> Package:
+    return lang_package(path, version, PackageKind.GOLANG, found_by, declared=declared)
+
+
+class GoModAnalyzer:
+    """Modules required by a ``go.mod`` file (declared: the build may select other versions)."""
+
+    name: ClassVar[str] = "go-mod"
+    path_pattern: ClassVar[str] = r"(?:^|/)go\.mod$"
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        return "/pkg/mod/" not in f"/{path}"  # the module cache holds other modules' go.mod files
+
+    def analyze(self, content: FileContent) -> AnalysisResult:
+        return AnalysisResult(packages=unique(go_mod(read_text(content, what="go.mod"), self.name)))
+
+
+def go_mod(text: str, found_by: str) -> list[Package]:
+    """``require`` directives (single and block form), with ``replace`` directives applied."""
+    requires: dict[str, str] = {}
+    replaces: dict[tuple[str, str], tuple[str, str]] = {}
+    block = ""
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if not line:
+            continue
+        if block:
+            if line == ")":
+                block = ""
+                continue
+            _directive(block, line, requires, replaces)
+            continue
+        verb, _, rest = line.partition(" ")
+        if rest.strip() == "(":
+            block = verb
+        elif verb in ("require", "replace"):
+            _directive(verb, rest.strip(), requires, replaces)
+    packages = []
+    for required_path, required_version in requires.items():
+        path, version = (
+            replaces.get((required_path, required_version))
+            or replaces.get((required_path, ""))
+            or (required_path, required_version)
+        )
+        if version:  # a replacement by a local directory has no module version
+            packages.append(_go(path, version, found_by, declared=True))
+    return packages
+
+
+def _directive(
+    verb: str, line: str, requires: dict[str, str], replaces: dict[tuple[str, str], tuple[str, str]]
+) -> None:
+    if verb == "require":
+        fields = line.split()
+        if len(fields) >= 2:
+            requires[fields[0].strip('"')] = fields[1]
+    elif verb == "replace" and "=>" in line:
+        old, new = (side.split() for side in line.split("=>", 1))
+        if old and new:
+            replaces[(old[0].strip('"'), old[1] if len(old) > 1 else "")] = (
+                new[0].strip('"'),
+                new[1] if len(new) > 1 else "",
+            )

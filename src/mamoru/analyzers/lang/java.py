@@ -1,0 +1,223 @@
+"""Java archives (``.jar``, ``.war``, ``.ear``, ``.par``), with the archives nested inside them.
+
+What each archive is, in order of trust: every ``META-INF/maven/<group>/<artifact>/pom.properties``
+(Maven writes one for the artifact itself, and shaded/uber jars keep those of what they bundle),
+then ``META-INF/MANIFEST.MF`` (``Implementation-*``/``Bundle-*`` fields), then the file name
+(``name-1.2.3.jar``). Archives inside (``WEB-INF/lib``, ``BOOT-INF/lib``, ``lib/``) are read the same way.
+
+The stdlib ``zipfile`` reads the archives, but it trusts what the archive says, so every read is
+bounded here first: the end-of-central-directory record is checked (entry count, directory size)
+before ``zipfile`` loads the directory, no member is read past its bound (a member that inflates
+beyond what it declared is cut off), nesting depth, the number of nested archives and the total
+bytes inflated per outer archive are limited. Problems inside become notes; the outer archive's
+other packages are still reported.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO, ClassVar
+
+from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
+from mamoru.analyzers.lang._common import MiB, lang_package, unique
+from mamoru.model.inventory import Note, NoteKind
+from mamoru.model.package import Package, PackageKind
+
+ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par")
+MAX_ENTRIES = 200_000  # members in one archive (the biggest real fat jars hold about 100 000)
+MAX_DIRECTORY = 64 * MiB  # central directory bytes
+MAX_METADATA_MEMBER = 1 * MiB  # pom.properties, MANIFEST.MF
+MAX_NESTED_ARCHIVE = 128 * MiB  # one nested archive, inflated
+MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
+MAX_DEPTH = 4  # archive in archive in archive in archive
+MAX_NESTED_ARCHIVES = 2_000
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOCATOR = b"PK\x06\x07"
+_EOCD64 = b"PK\x06\x06"
+_FILE_NAME = re.compile(r"^(?P<artifact>[A-Za-z0-9_][\w.\-]*?)-(?P<version>\d[\w.\-+]*)\.(?:jar|war|ear|par)$", re.I)
+
+
+class ArchiveError(Exception):
+    """An archive (or a member of it) that cannot be read safely; the message is one line."""
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What one outer archive may still cost."""
+
+    inflated: int = MAX_INFLATED
+    archives: int = MAX_NESTED_ARCHIVES
+    notes: list[str] = field(default_factory=list)
+
+
+class JavaArchiveAnalyzer:
+    """Maven artifacts in Java archives, including nested, shaded and uber jars."""
+
+    name: ClassVar[str] = "java-archive"
+    path_pattern: ClassVar[str] = r"\.(?:[jwep]ar|[JWEP]AR)$"
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        return path.lower().endswith(ARCHIVE_SUFFIXES)
+
+    def analyze(self, content: FileContent) -> AnalysisResult:
+        budget = _Budget()
+        file_name = content.info.path.rpartition("/")[2]
+        with content.open() as handle:
+            try:
+                packages = read_archive(handle, content.info.size, file_name, 0, budget)
+            except ArchiveError as exc:
+                raise AnalyzerParseError(str(exc)) from None
+        notes = [
+            Note(kind=NoteKind.UNKNOWN, path=content.info.path, layer=content.info.layer, source=self.name, message=m)
+            for m in budget.notes[:20]
+        ]
+        return AnalysisResult(packages=unique(packages), notes=notes)
+
+
+def read_archive(handle: IO[bytes], size: int, file_name: str, depth: int, budget: _Budget) -> list[Package]:
+    """Packages of one archive and of the archives inside it (raises :class:`ArchiveError`)."""
+    check_directory(handle, size)
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ArchiveError(f"corrupt zip archive: {exc}") from None
+    with archive:
+        poms: list[tuple[str, str, str]] = []
+        manifest: dict[str, str] = {}
+        nested: list[zipfile.ZipInfo] = []
+        for info in archive.infolist():
+            name = info.filename
+            if name.endswith("/pom.properties") and name.startswith("META-INF/maven/"):
+                props = _properties(_member(archive, info, MAX_METADATA_MEMBER, budget))
+                gav = (props.get("groupId", ""), props.get("artifactId", ""), props.get("version", ""))
+                if all(gav):
+                    poms.append(gav)
+            elif name.upper() == "META-INF/MANIFEST.MF":
+                manifest = parse_manifest(_member(archive, info, MAX_METADATA_MEMBER, budget))
+            elif name.lower().endswith(ARCHIVE_SUFFIXES) and not info.is_dir():
+                nested.append(info)
+        packages = [_maven(f"{g}:{a}", v) for g, a, v in poms]
+        if not poms:
+            own = identify_without_pom(manifest, file_name)
+            if own is not None:
+                packages.append(own)
+        for info in nested:
+            packages.extend(_nested(archive, info, depth, budget))
+        return packages
+
+
+def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: _Budget) -> list[Package]:
+    where = f"{info.filename}: "
+    if depth + 1 >= MAX_DEPTH:
+        budget.notes.append(f"{where}archive nested deeper than {MAX_DEPTH} levels was not read")
+        return []
+    if budget.archives <= 0:
+        if budget.archives == 0:
+            budget.notes.append(f"more than {MAX_NESTED_ARCHIVES} nested archives: the rest were not read")
+        budget.archives -= 1
+        return []
+    budget.archives -= 1
+    try:
+        data = _member(archive, info, MAX_NESTED_ARCHIVE, budget)
+        return read_archive(io.BytesIO(data), len(data), info.filename.rpartition("/")[2], depth + 1, budget)
+    except ArchiveError as exc:
+        budget.notes.append(f"{where}{exc}")
+        return []
+
+
+def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> bytes:
+    """A member's bytes, never inflating more than ``limit`` or the archive's remaining budget."""
+    bound = min(limit, budget.inflated)
+    if info.file_size > bound:
+        raise ArchiveError(f"{info.filename} declares {info.file_size} bytes, more than the {bound} byte bound")
+    try:
+        with archive.open(info) as member:
+            data = member.read(bound + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError(f"{info.filename}: cannot be read: {exc}") from None
+    if len(data) > bound:
+        raise ArchiveError(f"{info.filename} inflates past the {bound} byte bound (zip bomb?)")
+    budget.inflated -= len(data)
+    return data
+
+
+def check_directory(handle: IO[bytes], size: int) -> None:
+    """Refuse archives whose central directory is missing or too large before ``zipfile`` loads it."""
+    tail_size = min(size, 65_557)  # EOCD (22 bytes) + the longest archive comment
+    handle.seek(size - tail_size)
+    tail = handle.read(tail_size)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        raise ArchiveError("not a zip archive (no end of central directory record)")
+    entries, directory_size = struct.unpack_from("<xxxxxxxxxxHI", tail, at)
+    if entries == 0xFFFF or directory_size == 0xFFFFFFFF:  # zip64: the real numbers are elsewhere
+        locator = at - 20
+        if locator < 0 or tail[locator : locator + 4] != _EOCD64_LOCATOR:
+            raise ArchiveError("zip64 archive without a zip64 locator")
+        (record_offset,) = struct.unpack_from("<Q", tail, locator + 8)
+        if record_offset + 56 > size:
+            raise ArchiveError("zip64 end of central directory record is past the end of the file")
+        handle.seek(record_offset)
+        record = handle.read(56)
+        if len(record) < 56 or record[:4] != _EOCD64:
+            raise ArchiveError("malformed zip64 end of central directory record")
+        entries, directory_size = struct.unpack_from("<32xQQ", record)
+    if entries > MAX_ENTRIES:
+        raise ArchiveError(f"archive lists {entries} entries, more than the {MAX_ENTRIES} limit")
+    if directory_size > MAX_DIRECTORY or directory_size > size:
+        raise ArchiveError(f"central directory of {directory_size} bytes is too large for the archive")
+    handle.seek(0)
+
+
+def _properties(data: bytes) -> dict[str, str]:
+    """A Java ``.properties`` file, as far as pom.properties uses it (``key=value`` lines, ``#`` comments)."""
+    props = {}
+    for raw in data.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#!":
+            continue
+        key, sep, value = line.partition("=")
+        if sep:
+            props[key.strip()] = value.strip()
+    return props
+
+
+def parse_manifest(data: bytes) -> dict[str, str]:
+    """The main section of a ``MANIFEST.MF`` (continuation lines start with one space)."""
+    fields: dict[str, str] = {}
+    last = ""
+    for raw in data.decode("utf-8", "replace").splitlines():
+        if not raw.strip():
+            break  # the main section ends at the first blank line
+        if raw.startswith(" ") and last:
+            fields[last] += raw[1:]
+            continue
+        key, sep, value = raw.partition(":")
+        if sep:
+            last = key.strip()
+            fields[last] = value.strip()
+    return fields
+
+
+def identify_without_pom(manifest: dict[str, str], file_name: str) -> Package | None:
+    """The archive itself when it has no pom.properties: MANIFEST.MF first, then its file name."""
+    from_name = _FILE_NAME.match(file_name)
+    stem = from_name.group("artifact") if from_name else file_name.rpartition(".")[0]
+    version = next(
+        (manifest[k] for k in ("Implementation-Version", "Bundle-Version", "Specification-Version") if manifest.get(k)),
+        "",
+    )
+    if version and stem:
+        group = manifest.get("Implementation-Vendor-Id", "")
+        return _maven(f"{group}:{stem}" if group else stem, version)
+    if from_name:
+        return _maven(from_name.group("artifact"), from_name.group("version"))
+    return None
+
+
+def _maven(name: str, version: str) -> Package:
+    return lang_package(name, version, PackageKind.MAVEN, JavaArchiveAnalyzer.name)
