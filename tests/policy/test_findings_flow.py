@@ -77,7 +77,7 @@ def test_detector_findings_in_reports_and_gate(plugin_path: str, cache_dir: Path
     no_vuln = json.loads(mamoru("image", str(demo), "--scanners", "secret", "-f", "json", "-q", env=env).stdout)
     assert no_vuln["findings"] == []
     bad = mamoru("image", str(demo), "--scanners", "nope", env=env)
-    assert bad.returncode == 2 and "unknown value(s) nope" in bad.stderr
+    assert bad.returncode == 2 and "unknown scanner 'nope'" in bad.stderr
 
 
 def test_filters_and_gate_units() -> None:

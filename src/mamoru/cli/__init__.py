@@ -26,6 +26,7 @@ from mamoru.model.inventory import Inventory, NoteKind
 from mamoru.model.report import ScanReport
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+SEVERITIES = ("UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 MAX_NOTES_ON_STDERR = 10
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -65,16 +66,54 @@ def main() -> None:
     """
 
 
+def policy_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The policy options every command that reports findings takes (see mamoru.policy.config)."""
+    options = [
+        click.option("--config", type=click.Path(exists=True, dir_okay=False),
+                     help="Settings file (default: ./mamoru.yaml when it exists)."),
+        click.option("--severity", help=f"Report only these severities, comma-separated ({','.join(SEVERITIES)})."),
+        click.option("--ignore-unfixed", is_flag=True, default=None,
+                     help="Leave out vulnerabilities without a fixed version."),
+        click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False),
+                     help="Accepted findings with reasons and expiry dates (default: ./.mamoruignore.yaml)."),
+        click.option("--vex", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="OpenVEX or CycloneDX VEX document; not_affected/fixed statements suppress (repeatable)."),
+        click.option("--show-suppressed", is_flag=True, default=None,
+                     help="List suppressed findings too, with their reasons."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+                     help="Fail (exit 1, or --exit-code) when a finding at or above this severity remains."),
+        click.option("--exit-code", type=click.IntRange(0, 255), default=None,
+                     help="Exit with this code when any finding remains (with --fail-on: when it fails)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+POLICY_KEYS = ("config", "severity", "ignore_unfixed", "ignore_file", "vex", "show_suppressed", "fail_on", "exit_code")
+
+
+def take_policy(values: dict[str, Any]) -> dict[str, Any]:
+    """Move the policy options out of a command's keyword arguments."""
+    return {key: values.pop(key, None) for key in POLICY_KEYS}
+
+
 def run_report(
     command: str,
     target: str,
     common: dict[str, Any],
-    scan: Callable[[Any], Inventory],
+    scan: Callable[..., Inventory],
     *,
     list_packages: bool = False,
     gate: Callable[[ScanReport], int] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> None:
-    """Run a scan, write its report and exit with the code the outcome calls for."""
+    """Run a scan, apply the policy, write the report and exit with the code the outcome calls for.
+
+    With ``policy`` (the values of ``policy_options``), settings are loaded from them and the config
+    file, ``scan(progress, settings)`` is called, and the policy filters the findings and decides the
+    exit code; without it ``scan(progress)`` is called and ``gate`` (if any) decides.
+    """
     debug, quiet = common["debug"], common["quiet"]
     if debug:
         import logging
@@ -84,13 +123,24 @@ def run_report(
         from mamoru.cache import set_cache_dir
 
         set_cache_dir(common["cache_dir"])
+        settings = None
+        if policy is not None:
+            from mamoru.policy.config import load_settings
+
+            settings = load_settings(policy)
         with _progress(quiet) as progress:
-            inventory = scan(progress)
+            inventory = scan(progress, settings) if settings is not None else scan(progress)
+        if settings is not None:
+            from mamoru.policy.apply import apply_policy, exit_code
+
+            apply_policy(inventory, settings.policy)
+            code = exit_code(inventory.findings, settings.policy)
         report = ScanReport(inventory=inventory, target=target, command=command, list_packages=list_packages)
         _write(report, common["format_"], common["output"])
         if not quiet:
             _print_notes(inventory)
-        code = gate(report) if gate is not None else EXIT_OK
+        if settings is None:
+            code = gate(report) if gate is not None else EXIT_OK
     except MamoruError as exc:
         fail(str(exc), EXIT_INPUT)
     except KeyboardInterrupt:
