@@ -35,10 +35,8 @@ def test_help_lists_commands_and_formats() -> None:
     for command in ("image", "fs", "sbom", "demo"):
         assert command in top.stdout
     image = mamoru("image", "--help")
-    assert (
-        "table|json|cyclonedx|spdx-json" in image.stdout.replace(" ", "")
-        or "[table|json|cyclonedx|spdx-json]" in image.stdout
-    )
+    formats = image.stdout.replace(" ", "").replace("\n", "")
+    assert "[table|json|sarif|junit|markdown|html|cyclonedx|spdx-json]" in formats
     assert mamoru("--version").stdout.startswith("mamoru, version ")
 
 

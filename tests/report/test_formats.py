@@ -94,8 +94,10 @@ def test_table_lists_layers_and_instructions(report: ScanReport) -> None:
     assert "Packages: 100 (94 deb, 2 npm, 4 pypi)" in text
 
 
-def test_every_format_is_registered() -> None:
-    assert set(FORMATS) == {"table", "json", "cyclonedx", "spdx-json"}
+def test_every_format_renders_a_real_image(report: ScanReport) -> None:
+    assert set(FORMATS) == {"table", "json", "sarif", "junit", "markdown", "html", "cyclonedx", "spdx-json"}
+    for format_name in FORMATS:
+        assert "openssl" in render(report, format_name) or format_name in ("sarif", "junit", "markdown"), format_name
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

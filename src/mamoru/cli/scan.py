@@ -11,7 +11,7 @@ from mamoru.cli import main, output_options, policy_options, run_report, take_po
 from mamoru.model.finding import FindingKind
 from mamoru.model.inventory import Inventory
 
-REPORT_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
+REPORT_FORMATS = ("table", "json", "sarif", "junit", "markdown", "html", "cyclonedx", "spdx-json")
 SBOM_FORMATS = ("cyclonedx", "spdx-json", "json")
 SCANNER_NAMES = tuple(kind.value for kind in FindingKind)
 

@@ -109,6 +109,8 @@ class Suppression:
     reason: str
     source: str  # where the suppression came from: ".mamoruignore:12", "vex.json", "Dockerfile:3"
     expires: str = ""
+    vex_status: str = ""  # from a VEX statement: "not_affected" or "fixed" (empty for ignore entries)
+    vex_justification: str = ""  # the statement's justification or impact statement, as written
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -190,5 +190,7 @@ def apply_vex(findings: list[Finding], statements: list[VexStatement]) -> list[F
             result.append(finding)
             continue
         reason = f"VEX: {statement.status}" + (f" ({statement.justification})" if statement.justification else "")
-        result.append(replace(finding, suppression=Suppression(reason=reason, source=statement.source)))
+        suppression = Suppression(reason=reason, source=statement.source, vex_status=statement.status,
+                                  vex_justification=statement.justification)  # fmt: skip
+        result.append(replace(finding, suppression=suppression))
     return result

@@ -14,6 +14,10 @@ FORMATS = {
     "json": "json_report",
     "cyclonedx": "cyclonedx",
     "spdx-json": "spdx",
+    "sarif": "sarif",
+    "junit": "junit",
+    "markdown": "markdown",
+    "html": "html",
 }
 
 

@@ -1,7 +1,14 @@
-"""CycloneDX 1.6 JSON SBOM, built with cyclonedx-python-lib."""
+"""CycloneDX 1.6 JSON SBOM, built with cyclonedx-python-lib.
+
+When the scan found vulnerabilities, they are in the BOM too (``vulnerabilities``), each pointing at
+the component it affects, with its rating, fixed version and, for suppressed findings, an impact
+analysis: a VEX statement's state and justification, or an accepted risk (``will_not_fix``) with
+the ignore entry's reason. The BOM is then a VEX document other tools can read.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TextIO
 
 from cyclonedx.contrib.license.factories import LicenseFactory
@@ -9,10 +16,27 @@ from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.impact_analysis import (
+    ImpactAnalysisAffectedStatus,
+    ImpactAnalysisJustification,
+    ImpactAnalysisResponse,
+    ImpactAnalysisState,
+)
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    BomTargetVersionRange,
+    Vulnerability,
+    VulnerabilityAnalysis,
+    VulnerabilityRating,
+    VulnerabilityScoreSource,
+    VulnerabilitySeverity,
+    VulnerabilitySource,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from mamoru.model.artifact import ArtifactKind
+from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.package import Package
 from mamoru.model.report import ScanReport
 from mamoru.report.properties import artifact_properties, package_properties
@@ -56,15 +80,95 @@ def build_bom(report: ScanReport) -> Bom:
     seen_refs: set[str] = set()
     os_packages: list[Component] = []
     other_packages: list[Component] = []
+    refs: dict[str, str] = {}  # purl → bom-ref, for the vulnerabilities
     for package in inventory.packages:
         component = _component(package, licenses, seen_refs)
         bom.components.add(component)
+        refs.setdefault(package.purl, str(component.bom_ref.value))
         (os_packages if package.kind.is_os else other_packages).append(component)
     if os_packages:
         bom.register_dependency(parent, os_packages)
     if other_packages:
         bom.register_dependency(root, other_packages)
+    for number, finding in enumerate(inventory.findings):
+        if finding.kind is FindingKind.VULNERABILITY and finding.vulnerability is not None:
+            bom.vulnerabilities.add(_vulnerability(finding, refs, number))
     return bom
+
+
+# OpenVEX justifications in CycloneDX's words (CycloneDX VEX input keeps its own)
+JUSTIFICATIONS = {
+    "component_not_present": "code_not_present",
+    "vulnerable_code_not_present": "code_not_present",
+    "vulnerable_code_not_in_execute_path": "code_not_reachable",
+    "vulnerable_code_cannot_be_controlled_by_adversary": "protected_by_mitigating_control",
+    "inline_mitigations_already_exist": "protected_by_mitigating_control",
+}
+
+
+def _vulnerability(finding: Finding, refs: dict[str, str], number: int) -> Vulnerability:
+    detail = finding.vulnerability
+    assert detail is not None
+    package = finding.package
+    ref = refs.get(package.purl, "artifact") if package is not None else "artifact"
+    method = None
+    if detail.cvss_vector.startswith("CVSS:3"):
+        method = (
+            VulnerabilityScoreSource.CVSS_V3_1
+            if detail.cvss_vector.startswith("CVSS:3.1")
+            else VulnerabilityScoreSource.CVSS_V3
+        )
+    elif detail.cvss_vector.startswith("CVSS:4"):
+        method = VulnerabilityScoreSource.CVSS_V4
+    rating = VulnerabilityRating(
+        severity=VulnerabilitySeverity(finding.severity.value.lower()),
+        score=Decimal(str(detail.cvss_score)) if detail.cvss_score is not None else None,
+        method=method,
+        vector=detail.cvss_vector or None,
+    )
+    suppression = finding.suppression
+    analysis = None
+    if suppression is not None and suppression.vex_status:
+        state = (
+            ImpactAnalysisState.NOT_AFFECTED
+            if suppression.vex_status == "not_affected"
+            else ImpactAnalysisState.RESOLVED
+        )
+        justification = JUSTIFICATIONS.get(suppression.vex_justification, suppression.vex_justification)
+        known = {j.value for j in ImpactAnalysisJustification}
+        analysis = VulnerabilityAnalysis(
+            state=state,
+            justification=ImpactAnalysisJustification(justification) if justification in known else None,
+            detail=f"{suppression.reason} [{suppression.source}]",
+        )
+    elif suppression is not None:
+        analysis = VulnerabilityAnalysis(
+            state=ImpactAnalysisState.EXPLOITABLE,
+            responses=[ImpactAnalysisResponse.WILL_NOT_FIX],
+            detail=f"accepted: {suppression.reason} [{suppression.source}]"
+            + (f" until {suppression.expires}" if suppression.expires else ""),
+        )
+    unaffected = analysis is not None and analysis.state in (
+        ImpactAnalysisState.NOT_AFFECTED,
+        ImpactAnalysisState.RESOLVED,
+    )
+    affected = ImpactAnalysisAffectedStatus.UNAFFECTED if unaffected else ImpactAnalysisAffectedStatus.AFFECTED
+    version = detail.installed_version or (package.version if package is not None else "")
+    return Vulnerability(
+        bom_ref=f"vulnerability-{number}",
+        id=detail.id,
+        source=VulnerabilitySource(name=detail.source) if detail.source else None,
+        ratings=[rating],
+        description=finding.title,
+        detail=finding.message or None,
+        recommendation=f"Upgrade to {detail.fixed_version}" if detail.fixed_version else None,
+        analysis=analysis,
+        affects=[
+            BomTarget(ref=ref, versions=[BomTargetVersionRange(version=version, status=affected)] if version else None)
+        ],
+        properties=[Property(name="mamoru:vulnerability:status", value=detail.status.value)]
+        + [Property(name="mamoru:vulnerability:alias", value=alias) for alias in detail.aliases],
+    )
 
 
 def _component(package: Package, licenses: LicenseFactory, seen_refs: set[str]) -> Component:
