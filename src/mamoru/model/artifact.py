@@ -12,6 +12,9 @@ class ArtifactKind(StrEnum):
 
     CONTAINER_IMAGE = "container_image"
     FILESYSTEM = "filesystem"
+    CONFIG = "config"  # Dockerfiles, Compose files and Kubernetes manifests (``mamoru config``)
+    CONTAINER = "container"  # containers of a Docker Engine (``mamoru runtime``)
+    HOST = "host"  # a container host: daemon configuration, files, OS packages (``mamoru host``)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -66,16 +66,32 @@ def place(finding: Finding, artifact: Artifact) -> str:
         if finding.package is not None:
             return finding.package.name
         return "image config" if artifact.image is not None else artifact.name
-    path = location.path if artifact.kind == ArtifactKind.CONFIG else "/" + location.path.lstrip("/")
+    path = display_path(location.path, artifact.kind)
     return f"{path}:{location.line}" if location.line is not None else path
+
+
+# kinds whose finding paths are not absolute paths in a filesystem: config files as the user named
+# them, and running containers (``containers/NAME/…``)
+RELATIVE_PATH_KINDS = frozenset({ArtifactKind.CONFIG, ArtifactKind.CONTAINER})
+
+
+def display_path(path: str, kind: ArtifactKind) -> str:
+    """A finding's path as reports show it: absolute in images and hosts, as named for config files."""
+    return path if kind in RELATIVE_PATH_KINDS else "/" + path.lstrip("/")
 
 
 def headline(finding: Finding) -> str:
     """Title and message in one line, without saying the title twice (many messages start with it)."""
-    message = finding.message
-    if not message or message == finding.title:
-        return finding.title
-    return message if message.startswith(finding.title) else f"{finding.title}: {message}"
+    title, message = finding.title, finding.message
+    if not message or message == title:
+        return title
+    if message.startswith(title):
+        return message
+    # "Image runs as root: no USER instruction" + "no USER instruction: the image …" → said once
+    for start in range(1, len(title) - 7):
+        if title[start - 1] in " :" and message.startswith(title[start:]):
+            return title[:start] + message
+    return f"{title}: {message}"
 
 
 def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -6,11 +6,12 @@ import json
 from collections import Counter
 from typing import Any, TextIO
 
-from mamoru.model.artifact import Layer
+from mamoru.model.artifact import ArtifactKind, Layer
 from mamoru.model.finding import Finding
 from mamoru.model.inventory import Inventory
 from mamoru.model.package import Package
 from mamoru.model.report import ScanReport
+from mamoru.report.findings import display_path
 from mamoru.report.redact import redact_command
 from mamoru.targets.stores import as_list
 
@@ -52,7 +53,7 @@ def to_document(report: ScanReport) -> dict[str, Any]:
             }
             for n in inventory.notes
         ],
-        "findings": [finding_document(f) for f in inventory.findings],
+        "findings": [finding_document(f, inventory.artifact.kind) for f in inventory.findings],
         "summary": _summary(inventory),
     }
 
@@ -158,8 +159,8 @@ def _package(package: Package) -> dict[str, Any]:
     }
 
 
-def finding_document(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON (also used by the SARIF and HTML writers later)."""
+def finding_document(finding: Finding, kind: ArtifactKind = ArtifactKind.CONTAINER_IMAGE) -> dict[str, Any]:
+    """One finding as JSON; ``kind`` is the scanned artifact's (config file paths stay as named)."""
     location = finding.location
     detail = finding.vulnerability
     return {
@@ -169,7 +170,7 @@ def finding_document(finding: Finding) -> dict[str, Any]:
         "title": finding.title,
         "message": finding.message or None,
         "location": None if location is None else {
-            "path": "/" + location.path if location.path else None, "line": location.line,
+            "path": display_path(location.path, kind) if location.path else None, "line": location.line,
             "layer": layer_ref(location.layer), "visible": location.visible},
         "package": None if finding.package is None else {
             "name": finding.package.name, "version": finding.package.version, "purl": finding.package.purl,

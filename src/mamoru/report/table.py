@@ -9,8 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mamoru.model.artifact import ArtifactKind
 from mamoru.model.inventory import Inventory
 from mamoru.model.report import ScanReport
+from mamoru.report.findings import headline, place
 from mamoru.report.redact import redact_command
 
 MAX_INSTRUCTION = 200
@@ -33,7 +35,8 @@ def render(report: ScanReport, stream: TextIO) -> None:
         console.print(_packages_table(inventory))
     counts = Counter(p.kind.value for p in inventory.packages)
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "none"
-    console.print(f"Packages: {len(inventory.packages)} ({summary})")
+    if inventory.artifact.kind is not ArtifactKind.CONFIG:
+        console.print(f"Packages: {len(inventory.packages)} ({summary})")
     if inventory.findings:
         console.print(_findings_table(inventory))
     by_severity = Counter(f.severity for f in inventory.findings)
@@ -55,6 +58,8 @@ def _header(console: Console, report: ScanReport) -> None:
     inventory = report.inventory
     artifact = inventory.artifact
     console.print(Text(f"{artifact.name} ({artifact.source})", style="bold"))
+    if artifact.kind is ArtifactKind.CONFIG:
+        return
     details = [f"OS: {inventory.os}" if inventory.os else "OS: unknown"]
     image = artifact.image
     if image is not None:
@@ -113,28 +118,23 @@ SEVERITY_STYLES = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "L
 
 def _findings_table(inventory: Inventory) -> Table:
     table = Table(title="Findings", title_justify="left")
-    for column in ("Severity", "ID", "Where", "Installed", "Fixed", "Layer", "Title"):
+    for column in ("Severity", "ID", "Where", "Installed", "Fixed", "Layer", "Finding"):
         table.add_column(column)
     for finding in inventory.findings:
-        if finding.package is not None:
-            where = finding.package.name
-        elif finding.location is not None and finding.location.path:
-            where = "/" + finding.location.path + (f":{finding.location.line}" if finding.location.line else "")
-        else:
-            where = finding.message.rpartition(": ")[2] if ": " in finding.message else "image config"
         layer = finding.package.layer if finding.package is not None else (
             finding.location.layer if finding.location is not None else None)  # fmt: skip
         detail = finding.vulnerability
-        title = finding.title + (" (deleted in a later layer)" if finding.location and not finding.location.visible
-                                 else "") + (" [suppressed]" if finding.suppression else "")  # fmt: skip
+        text = headline(finding)
+        text += " (deleted in a later layer)" if finding.location and not finding.location.visible else ""
+        text += f" [suppressed: {finding.suppression.reason}]" if finding.suppression else ""
         table.add_row(
             Text(finding.severity.value, style=SEVERITY_STYLES.get(finding.severity.value, "")),
             Text(finding.rule_id),
-            Text(where),
+            Text(place(finding, inventory.artifact)),
             Text(detail.installed_version if detail else ""),
             Text(detail.fixed_version if detail else ""),
             str(layer.index) if layer is not None else "",
-            Text(title),
+            Text(text),
         )
     return table
 

@@ -20,6 +20,10 @@ BUILTIN_RULE_MODULES: tuple[str, ...] = (
     "mamoru.content.secrets.rules",
     "mamoru.content.malware.rules",
     "mamoru.detectors.image.rules",
+    "mamoru.rules.dockerfile",
+    "mamoru.rules.compose",
+    "mamoru.rules.kubernetes",
+    "mamoru.rules.config_common",
 )
 
 _RULES: dict[str, Rule] = {}
