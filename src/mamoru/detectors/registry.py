@@ -9,6 +9,7 @@ from mamoru.detectors.base import Detector
 from mamoru.detectors.image.files import RiskyFilesDetector
 from mamoru.detectors.image.hardening import ImageHardeningDetector
 from mamoru.detectors.image.secrets import ImageConfigSecretDetector
+from mamoru.detectors.vuln import VulnerabilityDetector
 from mamoru.errors import MamoruError
 from mamoru.model.finding import FindingKind
 
@@ -17,6 +18,7 @@ BUILTIN_DETECTORS: tuple[type[Detector], ...] = (
     ImageConfigSecretDetector,
     ImageHardeningDetector,
     RiskyFilesDetector,
+    VulnerabilityDetector,
 )
 
 

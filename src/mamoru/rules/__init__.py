@@ -20,6 +20,7 @@ BUILTIN_RULE_MODULES: tuple[str, ...] = (
     "mamoru.content.secrets.rules",
     "mamoru.content.malware.rules",
     "mamoru.detectors.image.rules",
+    "mamoru.detectors.vuln.eol",
     "mamoru.rules.dockerfile",
     "mamoru.rules.compose",
     "mamoru.rules.kubernetes",
