@@ -52,14 +52,9 @@ def _policy_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def _scanners(chosen: frozenset[FindingKind] | None) -> frozenset[FindingKind]:
     """The chosen scanners, or every kind some detector or finding analyzer provides."""
-    if chosen is not None:
-        return chosen
-    from mamoru.analyzers.registry import load_analyzers
-    from mamoru.detectors.registry import load_detectors
+    from mamoru.scan.pipeline import available_scanners
 
-    kinds = {d.kind for d in load_detectors()}
-    kinds.update(kind for a in load_analyzers() if (kind := getattr(a, "kind", None)) is not None)
-    return frozenset(kinds)
+    return chosen if chosen is not None else available_scanners()
 
 
 def _options(settings: Any, **extra: Any) -> Any:

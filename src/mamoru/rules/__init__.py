@@ -25,6 +25,8 @@ BUILTIN_RULE_MODULES: tuple[str, ...] = (
     "mamoru.rules.compose",
     "mamoru.rules.kubernetes",
     "mamoru.rules.config_common",
+    "mamoru.runtime.rules",
+    "mamoru.host.rules",
 )
 
 _RULES: dict[str, Rule] = {}

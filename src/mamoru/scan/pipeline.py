@@ -40,6 +40,13 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
     return inventory
 
 
+def available_scanners() -> frozenset[FindingKind]:
+    """Every finding kind some detector or finding analyzer provides: the default ``--scanners``."""
+    kinds = {detector.kind for detector in load_detectors()}
+    kinds.update(kind for analyzer in load_analyzers() if (kind := getattr(analyzer, "kind", None)) is not None)
+    return frozenset(kinds)
+
+
 def analyzers_for(scanners: frozenset[FindingKind], content: ContentSettings | None = None) -> list[Analyzer]:
     """Inventory analyzers always run; finding analyzers (``kind`` set, e.g. secrets) only when chosen.
 
