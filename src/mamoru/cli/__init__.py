@@ -15,14 +15,14 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 import click
 
 from mamoru import __version__
 from mamoru.errors import MamoruError
-from mamoru.model.inventory import Inventory, NoteKind
+from mamoru.model.inventory import Inventory, Note, NoteKind
 from mamoru.model.report import ScanReport
 
 EXIT_OK, EXIT_GATE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -115,11 +115,8 @@ def run_report(
     exit code; without it ``scan(progress)`` is called and ``gate`` (if any) decides.
     """
     debug, quiet = common["debug"], common["quiet"]
-    if debug:
-        import logging
-
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
-    try:
+    code = EXIT_OK
+    with cli_errors(debug):
         from mamoru.cache import set_cache_dir
 
         set_cache_dir(common["cache_dir"])
@@ -128,7 +125,7 @@ def run_report(
             from mamoru.policy.config import load_settings
 
             settings = load_settings(policy)
-        with _progress(quiet) as progress:
+        with progress_display(quiet) as progress:
             inventory = scan(progress, settings) if settings is not None else scan(progress)
         if settings is not None:
             from mamoru.policy.apply import apply_policy, exit_code
@@ -138,9 +135,22 @@ def run_report(
         report = ScanReport(inventory=inventory, target=target, command=command, list_packages=list_packages)
         _write(report, common["format_"], common["output"])
         if not quiet:
-            _print_notes(inventory)
+            print_notes(inventory.notes)
         if settings is None:
             code = gate(report) if gate is not None else EXIT_OK
+    if code:
+        sys.exit(code)
+
+
+@contextlib.contextmanager
+def cli_errors(debug: bool) -> Iterator[None]:
+    """Turn errors into one line on stderr and an exit code: bad input 2, interrupted 130, bugs 3."""
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        yield
     except MamoruError as exc:
         fail(str(exc), EXIT_INPUT)
     except KeyboardInterrupt:
@@ -151,12 +161,11 @@ def run_report(
 
             traceback.print_exc()
         fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", EXIT_INTERNAL)
-    if code:
-        sys.exit(code)
 
 
 @contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[Any]:
+def progress_display(quiet: bool) -> Iterator[Any]:
+    """A live progress display on a terminal (stderr), else None."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -169,6 +178,13 @@ def _progress(quiet: bool) -> Iterator[Any]:
 
 
 def _write(report: ScanReport, format_name: str, output: str | None) -> None:
+    from mamoru.report import writer
+
+    render = writer(format_name)
+    write_output(lambda stream: render(report, stream), output)
+
+
+def write_output(render: Callable[[TextIO], None], output: str | None) -> None:
     """Render to stdout, or to ``output``.
 
     A regular file (or a new one) is written to a temporary name beside it and renamed into place,
@@ -176,22 +192,20 @@ def _write(report: ScanReport, format_name: str, output: str | None) -> None:
     is opened and written as it is — renaming over it would replace the device with a file.
     """
     from mamoru.errors import ReportError
-    from mamoru.report import writer
 
-    render = writer(format_name)
     if output is None or output == "-":
-        render(report, sys.stdout)
+        render(sys.stdout)
         sys.stdout.flush()
         return
     try:
         if os.path.exists(output) and not stat.S_ISREG(os.stat(output).st_mode):
             with open(output, "w", encoding="utf-8") as stream:
-                render(report, stream)
+                render(stream)
             return
         temporary = f"{output}.tmp-{os.getpid()}"
         try:
             with open(temporary, "w", encoding="utf-8") as stream:
-                render(report, stream)
+                render(stream)
             os.replace(temporary, output)
         finally:
             with contextlib.suppress(OSError):
@@ -200,8 +214,9 @@ def _write(report: ScanReport, format_name: str, output: str | None) -> None:
         raise ReportError(f"cannot write {output}: {exc.strerror}") from None
 
 
-def _print_notes(inventory: Inventory) -> None:
-    shown = [n for n in inventory.notes if n.kind is not NoteKind.SKIPPED]
+def print_notes(notes: Sequence[Note]) -> None:
+    """The notes worth a look on stderr (skipped files only in the report), at most MAX_NOTES_ON_STDERR."""
+    shown = [n for n in notes if n.kind is not NoteKind.SKIPPED]
     err: TextIO = sys.stderr
     for note in shown[:MAX_NOTES_ON_STDERR]:
         print(f"mamoru: {note}", file=err)

@@ -36,23 +36,28 @@ def load(path: Path) -> Located:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
+    return load_text(text, str(path))
+
+
+def load_text(text: str, name: str) -> Located:
+    """Like :func:`load`, for text already read; ``name`` is what error messages call it."""
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 if event.start_mark is not None else 1
-                raise UsageError(f"{path}:{line}: YAML anchors and aliases are not allowed in policy files")
+                raise UsageError(f"{name}:{line}: YAML anchors and aliases are not allowed in policy files")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"{path}{where}: not valid YAML: {problem}") from None
+        raise UsageError(f"{name}{where}: not valid YAML: {problem}") from None
     if node is None:
         return Located({}, 1)
-    return _convert(node, path)
+    return _convert(node, name)
 
 
-def _convert(node: yaml.Node, path: Path) -> Located:
+def _convert(node: yaml.Node, path: str) -> Located:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Located] = {}
