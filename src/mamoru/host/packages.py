@@ -9,17 +9,15 @@ by the same analyzers and matched by the same detectors as any ``mamoru fs`` tar
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mamoru.model.artifact import Artifact, ArtifactKind, Layer
-from mamoru.model.inventory import FileKind, Inventory, Note, NoteKind
+from mamoru.model.inventory import Inventory, Note
 from mamoru.scan.pipeline import ScanOptions, scan_source
 from mamoru.targets.source import OpenLayer
 from mamoru.walk.dir_layer import DirectoryLayerReader
-from mamoru.walk.entries import LayerEntry
 from mamoru.walk.walker import Progress
 
 SKIPPED = ("proc", "sys", "dev", "run", "tmp", "var/tmp", "var/lib/docker", "var/lib/containerd",
@@ -27,38 +25,8 @@ SKIPPED = ("proc", "sys", "dev", "run", "tmp", "var/tmp", "var/lib/docker", "var
            "var/log", "var/cache", "lost+found")  # fmt: skip
 
 
-class PrunedDirectoryReader(DirectoryLayerReader):
-    """A directory walk that records but does not enter the ``skipped`` subtrees (relative paths)."""
-
-    def __init__(self, root: str, skipped: frozenset[str]) -> None:
-        super().__init__(root, frozenset())
-        self._skipped = skipped
-
-    def entries(self) -> Iterator[LayerEntry]:
-        stack = [""]
-        while stack:
-            rel_dir = stack.pop()
-            try:
-                with os.scandir(os.path.join(self._root, rel_dir)) as iterator:
-                    children = sorted(iterator, key=lambda e: e.name)
-            except OSError as exc:
-                self.notes.append(Note(kind=NoteKind.SKIPPED, path=rel_dir, message=f"cannot list: {exc.strerror}"))
-                continue
-            for child in children:
-                rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
-                try:
-                    info = child.stat(follow_symlinks=False)
-                except OSError as exc:
-                    self.notes.append(Note(kind=NoteKind.SKIPPED, path=rel, message=f"cannot stat: {exc.strerror}"))
-                    continue
-                entry = self._entry(rel, info)
-                yield entry
-                if entry.kind is FileKind.DIR and rel not in self._skipped:
-                    stack.append(rel)
-
-
 class _Layer:
-    def __init__(self, reader: PrunedDirectoryReader) -> None:
+    def __init__(self, reader: DirectoryLayerReader) -> None:
         self.reader = reader
 
     @property
@@ -77,7 +45,7 @@ class HostSource:
 
     @contextmanager
     def open_layer(self, layer: Layer) -> Iterator[OpenLayer]:
-        yield _Layer(PrunedDirectoryReader(self.root, self.skipped))
+        yield _Layer(DirectoryLayerReader(self.root, self.skipped))
 
     def close(self) -> None:
         pass

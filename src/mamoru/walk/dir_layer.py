@@ -15,7 +15,10 @@ PSEUDO_TOP_DIRS = frozenset({"proc", "sys", "dev"})
 
 
 class DirectoryLayerReader:
-    """Entries of a directory tree, depth first, sorted by name, never leaving the tree."""
+    """Entries of a directory tree, depth first, sorted by name, never leaving the tree.
+
+    Directories in ``skip_dirs`` (paths relative to the root) are recorded but not entered.
+    """
 
     def __init__(self, root: str, skip_dirs: frozenset[str] = PSEUDO_TOP_DIRS) -> None:
         self._root = os.path.abspath(root)
@@ -41,7 +44,7 @@ class DirectoryLayerReader:
                     continue
                 entry = self._entry(rel, info)
                 yield entry
-                if entry.kind is FileKind.DIR and not ("/" not in rel and rel in self._skip_dirs):
+                if entry.kind is FileKind.DIR and rel not in self._skip_dirs:
                     stack.append(rel)
 
     def _entry(self, rel: str, info: os.stat_result) -> LayerEntry:
