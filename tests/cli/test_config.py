@@ -72,12 +72,16 @@ def test_severity_filter_and_exit_code(tmp_path: Path) -> None:
 
 def test_type_option_and_errors(tmp_path: Path) -> None:
     odd = tmp_path / "build.docker"
-    odd.write_text("FROM node\n")
-    unknown = mamoru("config", str(odd), "-f", "json")
+    odd.write_text("# base\nFROM node\n")
+    sniffed = json.loads(mamoru("config", str(odd), "-f", "json", "-q").stdout)  # FROM first: a Dockerfile
+    assert "MDF-001" in {f["ruleId"] for f in sniffed["findings"]}
+    text = tmp_path / "notes.txt"
+    text.write_text("run node\n")
+    unknown = mamoru("config", str(text), "-f", "json")
     assert unknown.returncode == 0 and json.loads(unknown.stdout)["findings"] == []
     assert "not a Dockerfile, Compose file or Kubernetes manifest" in unknown.stderr
-    typed = json.loads(mamoru("config", "--type", "dockerfile", str(odd), "-f", "json", "-q").stdout)
-    assert "MDF-001" in {f["ruleId"] for f in typed["findings"]}
+    typed = json.loads(mamoru("config", "--type", "dockerfile", str(text), "-f", "json", "-q").stdout)
+    assert "no FROM instruction" in " ".join(n["message"] for n in typed["notes"])  # --type forces the parser
     missing = mamoru("config", str(tmp_path / "missing"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     bad = mamoru("config", str(odd), "--severity", "urgent")
@@ -90,8 +94,7 @@ def test_bad_files_are_notes_on_stderr(tmp_path: Path) -> None:
     result = mamoru("config", str(tmp_path), "-f", "json")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert (
-        "/Dockerfile: not a Dockerfile BuildKit can parse" in result.stderr
-        and "/pod.yaml: invalid YAML" in result.stderr
+        "Dockerfile: not a Dockerfile BuildKit can parse" in result.stderr and "pod.yaml: invalid YAML" in result.stderr
     )
     assert len(json.loads(result.stdout)["notes"]) == 2
 

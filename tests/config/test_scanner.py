@@ -111,8 +111,8 @@ def test_an_explicit_file_of_no_known_type_is_reported(tmp_path: Path) -> None:
     assert [n.message for n in result.notes] == ["not a Dockerfile, Compose file or Kubernetes manifest"]
     forced = scan_paths([str(path)], forced_type=None)
     assert forced.findings == []
-    typed = scan_paths([str(write(tmp_path, "build.docker", "FROM alpine\n"))], forced_type=None)
-    assert typed.findings == [] and typed.notes
+    sniffed = scan_paths([str(write(tmp_path, "build.docker", "FROM alpine\n"))], forced_type=None)
+    assert {f.rule_id for f in sniffed.findings} >= {"MDF-001"} and not sniffed.notes  # FROM first: a Dockerfile
     from mamoru.config.detect import ConfigType
 
     assert {
@@ -210,3 +210,13 @@ def test_a_broken_check_becomes_a_note(tmp_path: Path) -> None:
     result = scan_paths([str(tmp_path)], extra_checks=[Check(rule, ConfigType.DOCKERFILE, broken)])
     assert any("TST-001" in n.message and "ZeroDivisionError" in n.message for n in result.notes)
     assert any(f.rule_id == "MDF-022" for f in result.findings)
+
+
+def test_a_dockerfile_under_any_name_is_recognised_by_its_first_instruction(tmp_path: Path) -> None:
+    from mamoru.config.detect import ConfigType, detect_type
+
+    assert detect_type("build/Dockerfile2", "# syntax=docker/dockerfile:1\n\nARG BASE=debian\nFROM $BASE\n") is (
+        ConfigType.DOCKERFILE
+    )
+    assert detect_type("notes.txt", "Some text\nFROM here on\n") is None
+    assert detect_type("blank", "\n" * 5000 + "x") is None  # no backtracking blow-up on long blank runs

@@ -21,6 +21,8 @@ _KUBERNETES_HINT = re.compile(r"(?m)(?:^|[{,])\s*[\"']?apiVersion[\"']?\s*:")
 _KIND_HINT = re.compile(r"(?m)(?:^|[{,])\s*[\"']?kind[\"']?\s*:")
 _COMPOSE_HINT = re.compile(r"(?m)^services\s*:")
 _HELM_TEMPLATE = re.compile(r"\{\{-?\s")
+# the first instruction of a Dockerfile: FROM, or ARG before it (after comments and parser directives)
+_DOCKERFILE_START = re.compile(r"(?i)\A(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:FROM[ \t]+\S|ARG[ \t]+\w)")
 
 
 def type_from_name(name: str) -> ConfigType | None:
@@ -43,13 +45,14 @@ def detect_type(name: str, head: str) -> ConfigType | None:
     """The type of a file from its name and the start of its text (``head``, a few KiB are enough).
 
     Kubernetes manifests are YAML/JSON with ``apiVersion`` and ``kind``; Compose files have a top-level
-    ``services:`` mapping; a Helm chart template (``{{ … }}``) is neither until it is rendered.
+    ``services:`` mapping; a Helm chart template (``{{ … }}``) is neither until it is rendered; any other
+    file whose first instruction is ``FROM`` (or ``ARG``) is a Dockerfile, whatever its name.
     """
     by_name = type_from_name(name)
     if by_name is not None:
         return by_name
     if not _YAML_NAME.search(name):
-        return None
+        return ConfigType.DOCKERFILE if _DOCKERFILE_START.match(head) else None
     if _KUBERNETES_HINT.search(head) and _KIND_HINT.search(head):
         return ConfigType.KUBERNETES
     if _COMPOSE_HINT.search(head):

@@ -82,6 +82,7 @@ def scan_paths(
         runner.run_checks(ConfigType.KUBERNETES, manifests, default_path="")
         for path, lines in kubernetes_lines.items():
             runner.suppress(path, find_suppressions(lines, ConfigType.KUBERNETES))
+    runner.drop_weak_duplicates()
     result.findings.sort(key=_order)
 
     return result
@@ -123,7 +124,7 @@ def _walk(root: str, notes: list[Note]) -> Iterator[tuple[str, str]]:
 
     def onerror(error: OSError) -> None:
         notes.append(Note(kind=NoteKind.SKIPPED, message=f"cannot read directory: {error.strerror}",
-                          path=_display(str(error.filename or "")), source=SOURCE))  # fmt: skip
+                          path=_display(str(error.filename or "")), source=SOURCE, path_as_named=True))  # fmt: skip
 
     for directory, directories, files in os.walk(root, onerror=onerror):
         directories[:] = sorted(d for d in directories if d not in SKIPPED_DIRECTORIES)
@@ -140,9 +141,17 @@ class _Runner:
         self.rules = rules
         self.checks = checks
         self._seen: set[tuple[str, str, int | None, str]] = set()
+        self._weak: set[int] = set()  # id() of findings from weak hits
+
+    def drop_weak_duplicates(self) -> None:
+        """Drop weak findings on a line another finding already reports (a generic secret under MDF-090 …)."""
+        strong = {(f.location.path, f.location.line) for f in self.result.findings
+                  if id(f) not in self._weak and f.location is not None}  # fmt: skip
+        self.result.findings = [f for f in self.result.findings if id(f) not in self._weak
+                                or f.location is None or (f.location.path, f.location.line) not in strong]  # fmt: skip
 
     def note(self, kind: NoteKind, path: str, message: str) -> None:
-        self.result.notes.append(Note(kind=kind, path=path, message=message, source=SOURCE))
+        self.result.notes.append(Note(kind=kind, path=path, message=message, source=SOURCE, path_as_named=True))
 
     def scan_file(self, candidate: Candidate, forced: ConfigType | None, manifests: KubernetesSet,
                   kubernetes_lines: dict[str, list[str]]) -> None:  # fmt: skip
@@ -255,19 +264,20 @@ class _Runner:
         if key in self._seen:
             return
         self._seen.add(key)
-        self.result.findings.append(
-            Finding(
-                rule_id=rule.id,
-                kind=rule.kind,
-                severity=rule.severity,
-                title=rule.title,
-                message=hit.message,
-                location=Location(path=path, line=hit.line),
-                evidence=tuple(hit.evidence),
-                remediation=rule.remediation,
-                compliance=rule.compliance,
-            )
+        finding = Finding(
+            rule_id=rule.id,
+            kind=rule.kind,
+            severity=rule.severity,
+            title=rule.title,
+            message=hit.message,
+            location=Location(path=path, line=hit.line),
+            evidence=tuple(hit.evidence),
+            remediation=rule.remediation,
+            compliance=rule.compliance,
         )
+        if getattr(hit, "weak", False):
+            self._weak.add(id(finding))
+        self.result.findings.append(finding)
 
     def suppress(self, path: str, suppressions: list[InlineSuppression]) -> None:
         if not suppressions:

@@ -95,9 +95,17 @@ class Note:
     path: str = ""
     layer: Layer | None = None
     source: str = ""
+    path_as_named: bool = False  # a file the user named (config files), not a path inside an image
+
+    @property
+    def shown_path(self) -> str:
+        """The path as reports show it: ``/etc/passwd`` in an image, ``k8s/pod.yaml`` as the user named it."""
+        if not self.path:
+            return ""
+        return self.path if self.path_as_named else "/" + self.path.lstrip("/")
 
     def __str__(self) -> str:
-        where = f"/{self.path}: " if self.path else ""
+        where = f"{self.shown_path}: " if self.path else ""
         layer = f" (layer {self.layer.index})" if self.layer is not None else ""
         return f"{self.kind.value}: {where}{self.message}{layer}"
 

@@ -47,7 +47,7 @@ def to_document(report: ScanReport) -> dict[str, Any]:
             {
                 "kind": n.kind.value,
                 "message": n.message,
-                "path": "/" + n.path if n.path else None,
+                "path": n.shown_path or None,
                 "layerIndex": n.layer.index if n.layer else None,
                 "source": n.source or None,
             }

@@ -38,6 +38,7 @@ class Hit:
     evidence: tuple[str, ...] = ()
     path: str | None = None  # set by checks that see several files (Kubernetes); else the unit's file
     resource: str = ""  # the object the hit is about ("Deployment/web", "service web"); messages name it too
+    weak: bool = False  # a generic duplicate: dropped when another rule reports the same file and line
 
 
 CheckFunction = Callable[[Any], Iterable[Hit]]

@@ -45,6 +45,7 @@ def _secrets(path: str, text: str) -> Iterator[Hit]:
             path=path,
             message=f"{match.pattern.name} ({match.pattern.rule_id}): {match.redacted}",
             evidence=(match.redacted, match.hash),
+            weak=match.pattern.generic,  # MDF-090, MCP-009, MK8S-037 … name the same credential assignment
         )
 
 

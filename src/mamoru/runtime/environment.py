@@ -28,8 +28,11 @@ def env_findings(name: str, env: list[str], image_env: list[str]) -> list[Findin
             continue
         value = value[:MAX_VALUE]
         origin = "inherited from the image" if item in inherited else "set when the container was created"
-        formats = [m.pattern.name for m in scanner().scan(f"{variable}={value}").matches]
+        # token formats name what the value is; a generic assignment match only repeats the name test below
+        matches = scanner().scan(f"{variable}={value}").matches
+        formats = [m.pattern.name for m in matches if not m.pattern.generic]
         by_name = is_secret_name(variable) and len(value) >= 4 and not looks_like_placeholder(value)
+        by_name = by_name or any(m.pattern.generic for m in matches)
         if not formats and not by_name:
             continue
         what = f"{', '.join(formats)} in " if formats else ""

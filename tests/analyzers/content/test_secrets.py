@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import mamoru
 
+from mamoru.analyzers.content.secrets import MAX_SECRET_FILE
 from mamoru.model.finding import FindingKind
+from mamoru.model.inventory import NoteKind
 from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
 
 SECRETS = ScanOptions(scanners=frozenset({FindingKind.SECRET}))
@@ -63,3 +65,24 @@ def test_binary_and_large_files_and_doc_dirs(tmp_path: Path, cache_dir: Path) ->
     (tmp_path / "srv" / "app.ini").write_text(f"[aws]\nkey = {token}\n")
     found = {(f.rule_id, f.location.path) for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location}
     assert found == {("SEC-001", "srv/app.ini")}
+
+
+def test_files_too_large_to_scan_are_noted_once(tmp_path: Path, cache_dir: Path) -> None:
+    token = "AKIA" + "Z7VRSQ4TQPLK3MBW"
+    (tmp_path / "data").mkdir()
+    for index, size in enumerate((MAX_SECRET_FILE + 1, MAX_SECRET_FILE + (3 << 20), 2 * MAX_SECRET_FILE)):
+        with (tmp_path / "data" / f"dump{index}.sql").open("wb") as handle:
+            handle.write(f"-- key {token}\n".encode())
+            handle.truncate(size)
+    (tmp_path / "data" / "small.cfg").write_text(f"key = {token}\n")
+    inventory = scan_filesystem(str(tmp_path), SECRETS)
+    assert {(f.rule_id, f.location.path) for f in inventory.findings if f.location} == {("SEC-001", "data/small.cfg")}
+    notes = [n for n in inventory.notes if n.source == "secrets"]
+    assert len(notes) == 1 and notes[0].kind is NoteKind.SKIPPED
+    assert notes[0].message.startswith("secret scan skipped 3 files larger than 8 MiB (35.0 MiB in all): ")
+    assert "/data/dump2.sql (16 MiB), /data/dump1.sql (11 MiB), /data/dump0.sql (8.0 MiB)" in notes[0].message
+
+
+def test_no_note_without_large_files(tmp_path: Path, cache_dir: Path) -> None:
+    (tmp_path / "app.ini").write_text("[app]\nname = x\n")
+    assert [n for n in scan_filesystem(str(tmp_path), SECRETS).notes if n.source == "secrets"] == []

@@ -126,3 +126,131 @@ def render(template: str, rng: random.Random) -> str:
     for prefix in ("ghp", "gho", "ghs", "npm"):
         text = text.replace(f"<{prefix}>", github_token(f"{prefix}_", rng))
     return text
+
+
+# Real-world shapes each format must handle, beyond its one sample: (rule id, path, text). The rule must
+# report the value between « and » (``render_shape`` removes the marks).
+SHAPES: list[tuple[str, str, str]] = [
+    # generic assignments: names that end in a qualified key, pwd or pass, or carry a qualifier suffix
+    ("SEC-064", "app/settings.py", 'SECRET_KEY = "«{X:50}»"\n'),
+    ("SEC-064", "app/settings.py", "SIGNING_KEY = '«{X:32}»'\n"),
+    ("SEC-064", "web/config/default.js", "module.exports = {\n  mysqlPwd: '«{X:16}»',\n};\n"),
+    ("SEC-064", "web/config/production.js", 'export default {\n  signingKey: "«{X:24}»",\n};\n'),
+    ("SEC-064", "infra/main.tf", 'resource "x" "y" {\n  encryption_key = "«{X:20}»"\n}\n'),
+    ("SEC-064", "config/secrets.yml", "production:\n  secret_key_base: «{H:64}»\n"),
+    ("SEC-064", "deploy/app.properties", "spring.datasource.password=«{X:16}»\n"),
+    ("SEC-064", "deploy/db.conf", "DB_PASSWORD_PROD = '«{X:18}»'\n"),
+    # unquoted values: YAML, compose and workflow env blocks, INI/setup.cfg, Dockerfile ENV/ARG, shell export
+    ("SEC-064", "config/application-prod.yml", "app:\n  jwt_secret: «{X:32}»\n  port: 8080\n"),
+    ("SEC-064", "config/application.yml", "crypto:\n  encryption_key: «{X:20}»  # rotated yearly\n"),
+    ("SEC-064", "docker-compose.yml", "services:\n  app:\n    environment:\n      INTERNAL_API_KEY: «{X:32}»\n"),
+    ("SEC-064", "docker-compose.yml", "services:\n  app:\n    environment:\n      - DB_PASSWORD=«{X:20}»\n"),
+    ("SEC-064", ".github/workflows/ci.yml", "jobs:\n  test:\n    env:\n      SIGNING_KEY: «{X:32}»\n"),
+    ("SEC-064", "setup.cfg", "[redis]\nredis_password = «{X:20}»\n"),
+    ("SEC-064", "app.ini", "[ldap]\nldap_bind_password = «{X:16}»\n"),
+    ("SEC-064", "Dockerfile", "FROM debian:12\nENV DB_PASSWORD=«{X:20}»\nRUN make\n"),
+    ("SEC-064", "Dockerfile.worker", "FROM debian:12\nARG SESSION_SECRET=«{X:32}»\n"),
+    ("SEC-064", "Dockerfile", "FROM debian:12\nENV DB_PASSWORD «{X:20}»\n"),
+    ("SEC-064", "Dockerfile", "FROM debian:12\nENV APP_ENV=prod DB_PASSWORD=«{X:20}» LOG=info\n"),
+    ("SEC-064", "scripts/release.sh", "#!/bin/sh\nexport MYSQL_PWD=«{X:16}»\nmysql -e 'select 1'\n"),
+    ("SEC-064", "scripts/deploy.sh", '#!/bin/sh\nexport DB_PASS="«{X:16}»"\n'),
+    ("SEC-064", "scripts/backup.sh", "mysqldump --user=app --password=«{X:16}» shop > dump.sql\n"),
+    ("SEC-064", "docs/runbook.txt", "Run:\n\n    export INTERNAL_API_KEY=«{X:20}»\n"),
+    # the name on the line above its value: Kubernetes and CloudFormation env lists, ECS task definitions
+    ("SEC-064", "k8s/deployment.yaml",
+     "        env:\n          - name: DB_PASSWORD\n            value: \"«{X:20}»\"\n          - name: LOG\n"),
+    ("SEC-064", "k8s/deployment.yaml", "          - name: LDAP_BIND_PASSWORD\n            value: «{X:20}»\n"),
+    ("SEC-064", "cfn/template.yaml",
+     "          Environment:\n            - Name: DB_PASSWORD\n              Value: «{X:20}»\n"),
+    ("SEC-064", "ecs/task.json", '{"environment": [{"name": "DB_PASSWORD", "value": "«{X:20}»"}]}\n'),
+    # values holding $ and # (Django's get_random_secret_key alphabet, people's passwords)
+    ("SEC-064", "docker-compose.yml", 'environment:\n  SECRET_KEY: "«{L:8}$%^&*(-_=+){L:10}#{D:6}»"\n'),
+    ("SEC-064", "setup.cfg", "[django]\nsecret_key = «{L:6}$#{L:8}!@{D:6}(*{L:6}»\n"),
+    ("SEC-064", "app.ini", "smtp_password = «summer!summer{D:4}»\n"),  # a person's password: low entropy
+    ("SEC-064", "maven/settings.xml", "<server>\n  <id>repo</id>\n  <password>«{X:16}»</password>\n</server>\n"),
+    # .env files: qualified key names, $ and # inside values, quotes, export
+    ("SEC-065", "services/ledger/.env", "SIGNING_KEY=«{X:32}»\n"),
+    ("SEC-065", "app/.env.production", "ENCRYPTION_KEY=«{X:16}»\n"),
+    ("SEC-065", "app/.env", "RABBITMQ_PASSWORD=«{X:4}$${X:8}#{X:4}»\n"),
+    ("SEC-065", "app/.env", 'SESSION_SECRET="«{X:12} {X:12}»"\n'),
+    ("SEC-065", "app/.env", "export DB_PASSWORD=«{X:16}» # rotated monthly\n"),
+    # a PEM written with \n escapes on one line: GCP service-account JSON
+    ("SEC-012", "deploy/gcp/sa.json",
+     '{\n  "type": "service_account",\n  "private_key": "«-----BEGIN PRIVATE KEY-----\\n{S:64}\\n{S:64}\\n{S:20}==\\n'
+     '-----END PRIVATE KEY-----»\\n",\n  "client_email": "ci@p.iam.gserviceaccount.com"\n}\n'),
+    # Kubernetes Secrets: any entry of the block, stringData, data before kind (kubectl get -o yaml), lists
+    ("SEC-050", "k8s/secret.yaml",
+     "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  username: YXBw\n  password: «{S:32}»\n"),
+    ("SEC-050", "k8s/secret.yaml",
+     "apiVersion: v1\ndata:\n  password: «{S:32}»\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\n"),
+    ("SEC-050", "k8s/secret.yaml",
+     "apiVersion: v1\nkind: Secret\nstringData:\n  # app settings\n  config.yaml: |\n    level: info\n"
+     "  api-token: \"«{X:24}»\"\n"),
+    ("SEC-050", "k8s/list.yaml",
+     "apiVersion: v1\nitems:\n- apiVersion: v1\n  data:\n    token: «{S:40}»\n  kind: Secret\nkind: List\n"),
+    ("SEC-050", "k8s/all.yaml",
+     "apiVersion: v1\nkind: ConfigMap\ndata:\n  level: info\n---\napiVersion: v1\nkind: Secret\ndata:\n"
+     "  password: «{S:32}»\n"),
+    # AWS secret key in a Kubernetes env list
+    ("SEC-002", "k8s/deployment.yaml", '          - name: AWS_SECRET_ACCESS_KEY\n            value: "«{S:40}»"\n'),
+]  # fmt: skip
+
+
+def render_shape(template: str, rng: random.Random) -> tuple[str, str]:
+    """A ``SHAPES`` text and the secret value it holds."""
+    text = render(template, rng)
+    value = text[text.index("«") + 1 : text.index("»")]
+    return text.replace("«", "").replace("»", ""), value
+
+
+# Texts with no secret at all, though they look like one to a simpler scanner: (path, text).
+DECOYS: list[tuple[str, str]] = [
+    # placeholders and filler in fixed-prefix formats; vendors' documentation values
+    ("a.env", "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
+    ("app/settings.py", 'STRIPE_SECRET_KEY = "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"\n'),
+    ("app/settings.py", 'STRIPE_SECRET_KEY = "sk_live_000000000000000000000000"\n'),
+    ("app/settings.py", 'SLACK_WEBHOOK_URL = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"\n'),
+    ("docs/auth.txt", "    export ID_TOKEN=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6"
+                      "IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n"),
+    ("app/pay.py", 'stripe.api_key = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"\n'),
+    ("app/aws.ini", "aws_access_key_id = AKIAI44QH8DHBEXAMPLE\n"),
+    # references and settings with credential-like names
+    ("app/.env", "STRIPE_SECRET_KEY_FILE=/run/secrets/stripe_secret_key\nJWT_SECRET_SSM_PATH=/prod/app/jwt-secret\n"
+                 "AUTH_TOKEN_URL=https://auth.internal/oauth/token\nAPI_KEY_HEADER=X-Api-Key\nTOKEN_TTL_SECONDS=3600\n"
+                 "DB_PASSWORD=${DB_PASSWORD}\nREDIS_PASSWORD=$REDIS_PASSWORD\n"),
+    ("app/settings.py", 'SECRET_KEY = os.environ["SECRET_KEY"]\nDB_PASSWORD = os.getenv("DB_PASSWORD", "")\n'),
+    ("web/config.js", "module.exports = {\n  dbPassword: process.env.DB_PASSWORD,\n  apiKey: config.apiKey\n};\n"),
+    ("infra/main.tf", "  password = var.db_password\n  master_password = data.aws_secretsmanager_secret_version.db"
+                      ".secret_string\n"),
+    ("config/app.yml", "app:\n  jwt_secret: ${JWT_SECRET}\n  password: !vault |\n    $ANSIBLE_VAULT;1.1;AES256\n"
+                       "  password_file: /run/secrets/db_password\n  token_url: https://auth.internal/oauth/token\n"
+                       "  api_key: '{{ .Values.apiKey }}'\n  secretName: app-tls-secret-name\n"),
+    ("k8s/deployment.yaml", "          - name: DB_PASSWORD\n            valueFrom:\n              secretKeyRef:\n"
+                            "                name: db-credentials-secret\n                key: password\n"),
+    ("Dockerfile", "FROM debian:12\nARG NPM_TOKEN\nENV DB_PASSWORD_FILE=/run/secrets/db\n"),
+    # test data
+    ("tests/test_auth.py", 'FAKE_API_KEY = "test-api-key-123"\nJWT_SECRET = "not-a-real-secret"\n'),
+    ("app/.env", "API_KEY=fake-api-key\nADMIN_PASSWORD=not-a-real-secret\nSESSION_SECRET=dummy-session-value\n"),
+    ("app/settings.py", 'DB_PASSWORD = "your-password-here"\nAPI_TOKEN = "REPLACE_ME"\n'),
+    # code: unquoted values are expressions; names that mention a credential without holding one
+    ("app/module.py", "password = get_password(user)\nself.password = raw_password\ntoken.markup = 'autolink'\n"),
+    ("app/crypto.py", "PRIVATE_KEY = 'private-key'\nSHARED_SECRET = 'shared-secret'\n"),
+    ("usr/local/bin/tool", "#!/usr/bin/perl\nmy $pwd;\n$pwd=Cwd::getcwd();\n$openssl=\"$pwd/$openssl\";\n"),
+    ("etc/postgresql/postgresql.conf", "#password_encryption = scram-sha-256\t# scram-sha-256 or md5\n"),
+    ("app/licenses.json", '{"license_key": "389-exception", "spdx_license_key": "LicenseRef-x-3com"}\n'),
+    ("docs/npmrc.txt", "//registry.example/:_authToken=MYTOKEN1\n"),
+    ("etc/sudoers.d/app", "%app ALL=(ALL) NOPASSWD: /usr/bin/systemctl-restart-app\n"),
+    # Kubernetes: a Secret whose only entry is short, then a ConfigMap: the match must not slide into it;
+    # public certificates and placeholders inside a Secret
+    ("k8s/secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\ndata:\n  username: YXBw\n---\n"
+                        "apiVersion: v1\nkind: ConfigMap\ndata:\n  password_policy: bWluLWxlbmd0aD0xMg==\n"),
+    ("k8s/tls.yaml", "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\ndata:\n"
+                     "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJREFOQmdrcWhraUc5dzBCQVFFRkFBT0NB\n"
+                     "  ca.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJREFOQmdrcWhraUc5dzBCQVFFRkFBT0NB\n"
+                     "  password: Y2hhbmdlbWU=\n  region: ZXUtd2VzdC0x\n"
+                     "  bundle: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJREFOQmdrcWhraUc5dzBCQVFFRkFBT0NBUTRB"
+                     "TUlJQkNRS0NBUUJoZQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==\n"),
+    # a public certificate with \n escapes in JSON is no private key
+    ("app/ca.json", '{"ca": "-----BEGIN CERTIFICATE-----\\nMIIBIDANBgkqhkiG9w0BAQEFAAOCAQ4AMIIBCQKCAQBhe\\n'
+                    '-----END CERTIFICATE-----\\n"}\n'),
+]  # fmt: skip

@@ -6,7 +6,7 @@ import random
 import time
 
 import pytest
-from tests.content.secrets.samples import SAMPLES, github_token, render
+from tests.content.secrets.samples import DECOYS, SAMPLES, SHAPES, github_token, render, render_shape
 
 from mamoru.content.secrets.engine import (
     Allowlist,
@@ -88,3 +88,73 @@ def test_backtracking_input_is_cut_short() -> None:
     outcome = scanner.scan(hostile)
     assert time.monotonic() - started < 30  # bounded (generous: this is not a speed test)
     assert outcome.timed_out
+
+
+@pytest.mark.parametrize("index", range(len(SHAPES)), ids=[f"{r}-{p}-{i}" for i, (r, p, _) in enumerate(SHAPES)])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_real_world_shapes_report_the_whole_value(index: int, seed: int) -> None:
+    rule_id, path, template = SHAPES[index]
+    text, value = render_shape(template, random.Random(f"{index}-{seed}"))
+    found = {(m.pattern.rule_id, m.hash) for m in SCANNER.scan(text, path).matches}
+    assert (rule_id, value_hash(value)) in found, (text, sorted(r for r, _ in found))
+
+
+@pytest.mark.parametrize(("path", "text"), DECOYS, ids=[f"{p}-{i}" for i, (p, _) in enumerate(DECOYS)])
+def test_decoys_hold_no_secret(path: str, text: str) -> None:
+    assert [(m.pattern.rule_id, m.line) for m in SCANNER.scan(text, path).matches] == []
+
+
+def test_every_entry_of_a_kubernetes_secret_is_reported_on_its_line() -> None:
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  username: YXBw\n"
+        '  password: UTJoaGJtZGxUV1ZPYjNjeU1ESTE=\n  api-key: "ZzhKMm1WbjRSdDZZeDFQejlMazNIYjdX"\n'
+        "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJJREFOQmdrcWhraUc5dzBCQVFFRkFBT0NB\n"
+    )
+    assert [(m.pattern.rule_id, m.line) for m in SCANNER.scan(text, "k8s/db.yaml").matches] == [
+        ("SEC-050", 7),
+        ("SEC-050", 8),
+    ]
+
+
+def test_unquoted_values_are_expressions_in_source_code_and_values_in_configuration() -> None:
+    line = "db_password = q8J2mVn4Rt6Yx1Pz9Lk3\n"
+    assert [m.pattern.rule_id for m in SCANNER.scan(line, "etc/app/app.ini").matches] == ["SEC-064"]
+    assert SCANNER.scan(line, "app/models.py").matches == []
+    assert SCANNER.scan("#!/usr/bin/env python3\n" + line, "usr/local/bin/tool").matches == []
+    assert [m.pattern.rule_id for m in SCANNER.scan('db_password = "q8J2mVn4Rt6Yx1Pz9Lk3"', "a.py").matches] == [
+        "SEC-064"
+    ]
+
+
+def test_generic_patterns_skip_third_party_code_but_formats_do_not() -> None:
+    text = 'db_password = "q8J2mVn4Rt6Yx1Pz9Lk3"\nkey = "AKIAZ7VRSQ4TQPLK3MBW"\n'
+    assert {m.pattern.rule_id for m in SCANNER.scan(text, "srv/app/settings.py").matches} == {"SEC-001", "SEC-064"}
+    for path in ("usr/lib/python3/dist-packages/x/settings.py", "app/node_modules/x/index.js",
+                 "usr/local/lib/python3.11/site-packages/x.py", "usr/share/perl5/X.pm"):  # fmt: skip
+        assert {m.pattern.rule_id for m in SCANNER.scan(text, path).matches} == {"SEC-001"}, path
+
+
+def test_a_value_is_reported_once_by_the_most_specific_format() -> None:
+    text = "SECRET_KEY=q8J2mVn4Rt6Yx1Pz9Lk3Hb7Wd5Fs0Gc2Ne4Ua8Qo\nAPI_TOKEN=Zq8W3kLm9Xv2Tn5Rp7Yb\n"
+    assert [(m.pattern.rule_id, m.line) for m in SCANNER.scan(text, "app/.env").matches] == [
+        ("SEC-002", 1),  # 40 characters under a secret key name: AWS's format, not again as a .env secret
+        ("SEC-065", 2),  # the .env format before the generic assignment
+    ]
+
+
+@pytest.mark.parametrize("hostile", [
+    ("password_" * 30 + "= ") * 5_000,
+    "- name: DB_PASSWORD\n  " * 10_000,
+    ("db_password: " + "x1" * 70 + ",") * 5_000,
+    ('token = "' + "a1" * 100) * 5_000,
+    ("<password>" + "k" * 200) * 5_000,
+    "pass=" * 50_000,
+    "kind: Secret\n" + "data:\n  a:\n" * 50_000,
+    ("data:\n" + "  x: y\n" * 150 + "\n") * 2_000 + "kind: Secret\n",
+    "kind: Secret\ndata:\n" + "".join(f"  k{i}: {'QUJD' * 5}{i}\n" for i in range(50_000)),
+])  # fmt: skip
+def test_patterns_finish_on_hostile_input(hostile: str) -> None:
+    """Identifiers and values are matched possessively, so the work grows linearly with the input: these
+    take a fraction of a second, where backtracking would take far longer than the (generous) budget."""
+    outcome = SecretScanner(time_budget=30).scan(hostile, "app/config.yaml")
+    assert not outcome.timed_out

@@ -18,6 +18,8 @@ SECRETS = ScanOptions(scanners=frozenset({FindingKind.SECRET}))
     ("DB_PASSWORD", True), ("GITHUB_TOKEN", True), ("AWS_SECRET_ACCESS_KEY", True), ("API_KEY", True),
     ("MYSQL_ROOT_PASSWORD", True), ("GPG_KEY", False), ("PASSWORD_FILE", False), ("KEYRING", False),
     ("ACCESS_LOG", False), ("TOKEN_URL", False), ("PATH", False), ("PYTHON_VERSION", False),
+    ("MYSQL_PWD", True), ("SIGNING_KEY", True), ("DB_PASS", True), ("JWT_SECRET_SSM_PATH", False),
+    ("TOKEN_TTL_SECONDS", False), ("API_KEY_HEADER", False),
 ])  # fmt: skip
 def test_secret_names(name: str, secret: bool) -> None:
     assert is_secret_name(name) is secret
@@ -52,3 +54,19 @@ def test_env_labels_and_history(tmp_path: Path) -> None:
         ("SEC-101", 1),  # build argument NPM_TOKEN recorded in the history of layer 1
         ("SEC-051", 2),  # curl with a bearer token in layer 2's RUN
     }
+
+
+@pytest.mark.usefixtures("cache_dir")
+def test_name_held_credentials_keep_their_config_rule_and_run_lines_get_the_generic_one(tmp_path: Path) -> None:
+    """An ENV credential is SEC-100 (not the generic file-content rule); a RUN line's assignment is SEC-064."""
+    history = [
+        {"created_by": "/bin/sh -c #(nop) ADD file:x in / "},
+        {"created_by": "/bin/sh -c #(nop)  ENV SIGNING_KEY=Qw7Rt2Yp9Lk4Zx8Vb3Nm", "empty_layer": True},
+        {"created_by": "/bin/sh -c export DB_PASSWORD=Zq8W3kLm9Xv2Tn5Rp7Yb && ./migrate --all"},
+    ]
+    env = ["SIGNING_KEY=Qw7Rt2Yp9Lk4Zx8Vb3Nm", "JWT_SECRET_SSM_PATH=/prod/app/jwt", "API_KEY_HEADER=X-Api-Key"]
+    layers = [layer_tar(files(("etc/os-release", OS_RELEASE))), layer_tar(files(("migrate", "1")))]
+    spec = ImageSpec(layers=layers, history=history, config_extra={"config": {"Env": env}})
+    findings = scan_image(str(docker_archive(tmp_path / "img.tar", spec)), SECRETS).findings
+    summary = {(f.rule_id, f.location.layer.index if f.location and f.location.layer else None) for f in findings}
+    assert summary == {("SEC-100", None), ("SEC-064", 1)}

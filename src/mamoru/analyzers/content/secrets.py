@@ -1,7 +1,13 @@
-"""Secrets in file content, in every layer (files a later layer deleted included)."""
+"""Secrets in file content, in every layer (files a later layer deleted included).
+
+Files above ``MAX_SECRET_FILE`` are data (databases, archives, models, binaries), not configuration, and
+are not read; ``large_files_note`` sums them up in one note per scan (the image-config secret detector
+adds it, since it runs once after the walk).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
@@ -9,10 +15,11 @@ from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
 from mamoru.content.settings import ContentSettings
 from mamoru.model.finding import Finding, FindingKind, Severity
-from mamoru.model.inventory import Note, NoteKind
+from mamoru.model.inventory import FileKind, FileRecord, Note, NoteKind
 from mamoru.model.package import Location
 
 MAX_SECRET_FILE = 8 * 1024 * 1024  # larger files are data, not configuration (and are noted as skipped)
+NOTE_PATHS = 5  # the largest skipped files named in the note
 BINARY_SNIFF = 8192
 # distribution documentation and locale data: full of example credentials, never the image's own
 SKIPPED_PREFIXES = ("usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "usr/share/i18n/",
@@ -89,3 +96,25 @@ def secret_finding(match: SecretMatch, path: str, where: str = "") -> Finding:
         remediation=REMEDIATION,
         compliance=SECRET_COMPLIANCE,
     )
+
+
+def large_files_note(files: Iterable[FileRecord]) -> Note | None:
+    """One note for every file the secret scan did not read for its size: count, total, the largest ones."""
+    skipped = [f for f in files if f.kind is FileKind.FILE and f.size > MAX_SECRET_FILE
+               and not f.path.startswith(SKIPPED_PREFIXES)]  # fmt: skip
+    if not skipped:
+        return None
+    skipped.sort(key=lambda f: (-f.size, f.path))
+    named = ", ".join(f"/{f.path} ({_mib(f.size)})" for f in skipped[:NOTE_PATHS])
+    more = f" and {len(skipped) - NOTE_PATHS} more" if len(skipped) > NOTE_PATHS else ""
+    count = f"{len(skipped)} file{'s' if len(skipped) > 1 else ''}"
+    return Note(
+        kind=NoteKind.SKIPPED,
+        source=SecretAnalyzer.name,
+        message=f"secret scan skipped {count} larger than {_mib(MAX_SECRET_FILE)} "
+        f"({_mib(sum(f.size for f in skipped))} in all): {named}{more}",
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MiB" if size % (1 << 20) else f"{size >> 20} MiB"

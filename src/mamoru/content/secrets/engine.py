@@ -2,43 +2,53 @@
 
 Only patterns whose keywords occur in a text are run, so most files cost one pass of the
 automaton. Expressions run through the ``regex`` module with a time budget per file, so a file
-built to make them backtrack is cut short and reported as skipped, never a hang.
+built to make them backtrack is cut short and reported as skipped, never a hang. Every value an
+expression captures is then judged: documentation keys, filler (``ghp_xxxx…``), placeholders and test
+data, names that point at a secret instead of holding one, and (for unquoted values) expressions and
+values in source code are left out.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
-import math
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import ahocorasick
 import regex
 
 from mamoru.content.secrets.patterns import PATTERNS, SecretPattern
+from mamoru.content.secrets.values import (
+    decoded_base64_text,
+    entropy,
+    is_documentation_value,
+    is_filler,
+    looks_like_expression,
+    looks_like_identifier,
+    looks_like_placeholder,
+    looks_like_reference,
+)
+
+__all__ = ["DEFAULT_TIME_BUDGET", "Allowlist", "ScanOutcome", "SecretMatch", "SecretScanner", "entropy",
+           "looks_like_placeholder", "redact", "value_hash"]  # fmt: skip
 
 DEFAULT_TIME_BUDGET = 2.0  # seconds of regular-expression time per file
-# values that are obviously not secrets: documentation examples and placeholders
-PLACEHOLDER_WORDS = frozenset({
-    "password", "passwd", "secret", "token", "changeme", "change_me", "changeit", "example", "dummy", "sample",
-    "placeholder", "redacted", "none", "null", "true", "false", "default", "foobar", "test", "testing", "admin",
-    "root", "pass", "secret123", "password123",
-})  # fmt: skip
-PLACEHOLDER_MARKERS = ("example", "placeholder", "changeme", "change_me", "your_", "your-", "<your", "xxxx", "****",
-                       "${", "{{", "%(", "<", "replace_me", "replace-me", "insert_", "dummy")  # fmt: skip
-AWS_DOCUMENTATION_KEYS = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
-
-
-def entropy(value: str) -> float:
-    """Shannon entropy in bits per character."""
-    if not value:
-        return 0.0
-    counts = Counter(value)
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
+# source code: an unquoted value after ``password =`` is an expression there, never the secret itself
+CODE_SUFFIXES = (".py", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".vue", ".svelte", ".go", ".rb", ".java",
+                 ".kt", ".kts", ".scala", ".groovy", ".gradle", ".cs", ".fs", ".vb", ".php", ".rs", ".swift", ".c",
+                 ".h", ".cc", ".cpp", ".cxx", ".hpp", ".m", ".mm", ".pl", ".pm", ".lua", ".dart", ".ex", ".exs",
+                 ".erl", ".hs", ".clj", ".r", ".jl", ".tf", ".hcl", ".ps1", ".psm1")  # fmt: skip
+_SCRIPT = regex.compile(r"#![^\n]{0,80}\b(?:python[\d.]*|perl|ruby|node|php|lua)\b")  # the shebang of code
+# third-party and distribution code: names like ``password = …`` there are examples and tests, not the
+# image's own configuration, so the generic (name-based) patterns skip it; specific formats still run
+THIRD_PARTY = regex.compile(
+    r"(?:^|/)(?:node_modules|site-packages|dist-packages|vendor|gems)/|^usr/(?:lib|lib64|libexec|share|include)/"
+    r"|^usr/local/go/"
+)
+_VALUE_GROUPS = ("secret", "secret2", "bare")
+_CREDENTIAL_WORDS = ("password", "passwd", "secret", "token", "apikey")
 
 
 def value_hash(value: str) -> str:
@@ -98,6 +108,7 @@ class SecretScanner:
         self.allowlist = allowlist or Allowlist()
         self._time_budget = time_budget
         self._compiled = [regex.compile(p.regex) for p in self.patterns]
+        self._reach = [(p.lead, p.span) for p in self.patterns]
         self._automaton = ahocorasick.Automaton()
         by_keyword: dict[str, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
@@ -108,14 +119,29 @@ class SecretScanner:
         self._automaton.make_automaton()
 
     def candidates(self, lowered: str) -> dict[int, list[tuple[int, int]]]:
-        """For each pattern whose keywords occur in ``lowered``, the windows where a match may lie."""
-        windows: dict[int, list[tuple[int, int]]] = {}
+        """For each pattern whose keywords occur in ``lowered``, the windows where a match may lie.
+
+        Hits come in order of their end, so a hit's window mostly extends the pattern's last one: it is
+        merged there at once, which keeps a file dense with keywords from piling up millions of windows.
+        """
+        windows: dict[int, list[list[int]]] = {}
+        reach = self._reach
         for end, (indexes, length) in self._automaton.iter(lowered):
             keyword_start = end - length + 1
             for index in indexes:
-                pattern = self.patterns[index]
-                windows.setdefault(index, []).append((max(0, keyword_start - pattern.lead), end + 1 + pattern.span))
-        return {index: _merge(spans, len(lowered)) for index, spans in windows.items()}
+                lead, span = reach[index]
+                start, stop = keyword_start - lead, end + 1 + span
+                spans = windows.get(index)
+                if spans is None:
+                    windows[index] = [[start, stop]]
+                    continue
+                last = spans[-1]
+                if start <= last[1]:
+                    last[1] = stop if stop > last[1] else last[1]
+                    last[0] = start if start < last[0] else last[0]
+                else:
+                    spans.append([start, stop])
+        return {index: _merge([(max(0, a), b) for a, b in spans], len(lowered)) for index, spans in windows.items()}
 
     def scan(self, text: str, path: str = "") -> ScanOutcome:
         """Every secret in ``text``; ``path`` (relative, no leading slash) drives path-scoped patterns."""
@@ -124,9 +150,13 @@ class SecretScanner:
         if not candidates:
             return outcome
         deadline = time.monotonic() + self._time_budget
+        code = path.lower().endswith(CODE_SUFFIXES) or _SCRIPT.match(text) is not None
+        third_party = THIRD_PARTY.search(path) is not None
         seen: set[str] = set()  # value hashes already reported: a value is reported once, by its most specific format
-        for index in sorted(candidates, key=lambda i: (self.patterns[i].generic, i)):
+        for index in sorted(candidates, key=self._order):
             pattern = self.patterns[index]
+            if pattern.generic and third_party:
+                continue
             if pattern.path_suffixes and not path.endswith(pattern.path_suffixes):
                 continue
             if pattern.path_regex and not regex.search(pattern.path_regex, path):
@@ -136,36 +166,81 @@ class SecretScanner:
                 for start, stop in candidates[index]:
                     budget = max(0.001, deadline - time.monotonic())
                     for found in compiled.finditer(text, start, stop, timeout=budget):
-                        verdict = self._judge(pattern, found, text, path)
-                        if verdict is None or verdict[0] in seen:
-                            continue
-                        seen.add(verdict[0])  # an allow-listed value is not reported by a generic pattern either
-                        if verdict[1] is not None:
-                            outcome.matches.append(verdict[1])
+                        for value, offset, name, bare in _values(found):
+                            verdict = self._judge(pattern, value, name, bare, code)
+                            if verdict is None or verdict in seen:
+                                continue
+                            seen.add(verdict)  # an allow-listed value is not reported by a generic pattern either
+                            if not self.allowlist.allows(pattern.rule_id, path, verdict):
+                                outcome.matches.append(self._match(pattern, value, verdict, text, offset))
             except TimeoutError:
                 outcome.timed_out = True
                 break
         return outcome
 
-    def _judge(
-        self, pattern: SecretPattern, found: regex.Match[str], text: str, path: str
-    ) -> tuple[str, SecretMatch | None] | None:
-        """None when the match is no secret; else its value hash and the match (None when allow-listed)."""
-        groups = found.groupdict()
-        group = "secret" if groups.get("secret") else "secret2"
-        value = groups.get(group) or ""
-        if not value or value in AWS_DOCUMENTATION_KEYS:
+    def _order(self, index: int) -> tuple[bool, bool, int]:
+        """Specific formats first; among generic ones, those scoped to a kind of file (``.env``) first."""
+        pattern = self.patterns[index]
+        return pattern.generic, pattern.generic and not (pattern.path_suffixes or pattern.path_regex), index
+
+    @staticmethod
+    def _judge(pattern: SecretPattern, value: str, name: str, bare: bool, code: bool) -> str | None:
+        """The value's hash when it may be a secret; None for a value that is none. ``bare``: the value was
+        written unquoted, which in source code (``code``) is an expression, never the secret itself."""
+        if not value or (bare and code) or is_documentation_value(value):
             return None
-        if pattern.min_entropy and (looks_like_placeholder(value) or entropy(value) < pattern.min_entropy):
+        if pattern.name_check is not None and name and not pattern.name_check(name):
             return None
-        hash_ = value_hash(value)
-        if self.allowlist.allows(pattern.rule_id, path, hash_):
-            return hash_, None
+        if pattern.filler_check and is_filler(value):
+            return None
+        if pattern.generic and _names_something(value, name, bare):
+            return None
+        if pattern.min_entropy and (looks_like_placeholder(value) or entropy(value) < _min_entropy(pattern, value)):
+            return None
+        if pattern.generic and (decoded := decoded_base64_text(value)) is not None and looks_like_placeholder(decoded):
+            return None  # base64 of a placeholder (Y2hhbmdlbWU= is "changeme")
+        if pattern.reject is not None and pattern.reject(value):
+            return None
+        return value_hash(value)
+
+    @staticmethod
+    def _match(pattern: SecretPattern, value: str, hash_: str, text: str, offset: int) -> SecretMatch:
         checksum = pattern.checksum(value) if pattern.checksum is not None else None
-        line = text.count("\n", 0, found.start(group)) + 1
-        return hash_, SecretMatch(
-            pattern=pattern, line=line, redacted=redact(value), hash=hash_, checksum_valid=checksum
-        )
+        line = text.count("\n", 0, offset) + 1
+        return SecretMatch(pattern=pattern, line=line, redacted=redact(value), hash=hash_, checksum_valid=checksum)
+
+
+def _names_something(value: str, name: str, bare: bool) -> bool:
+    """Whether a generic assignment's value names something instead of being a credential: a path or URL, an
+    identifier, an unquoted expression, its own name (``PRIVATE_KEY = 'private-key'``, an enumeration) or a
+    spelt-out credential word (``MYTOKEN1``, ``SuperSecretToken``)."""
+    if looks_like_reference(value) or looks_like_identifier(value) or (bare and looks_like_expression(value)):
+        return True
+    squeezed = "".join(c for c in value.lower() if c.isalnum())
+    if any(word in squeezed for word in _CREDENTIAL_WORDS):
+        return True
+    return bool(squeezed) and squeezed in "".join(c for c in name.lower() if c.isalnum())
+
+
+def _min_entropy(pattern: SecretPattern, value: str) -> float:
+    """The pattern's entropy floor, half a bit lower for a value mixing letters, digits and punctuation: a
+    password made by a person (``maple.maple2024``) repeats letters, so its entropy per character is low."""
+    classes = any(c.isalpha() for c in value) + any(c.isdigit() for c in value) + any(not c.isalnum() for c in value)
+    return pattern.min_entropy - (0.5 if classes == 3 else 0.0)
+
+
+def _values(found: regex.Match[str]) -> Iterator[tuple[str, int, str, bool]]:
+    """Each value a match captured, with its offset, the name it is assigned to (if the pattern has a
+    ``name`` group) and whether it was written unquoted (``bare``)."""
+    groups = found.re.groupindex
+    names = found.captures("name") if "name" in groups else []
+    for group in _VALUE_GROUPS:
+        if group not in groups:
+            continue
+        values = found.captures(group)
+        for index, (value, offset) in enumerate(zip(values, found.starts(group), strict=True)):
+            name = names[index] if len(names) == len(values) else (names[-1] if names else "")
+            yield value, offset, name, group == "bare"
 
 
 def _merge(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
@@ -178,11 +253,3 @@ def _merge(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
         else:
             merged.append((start, stop))
     return merged
-
-
-def looks_like_placeholder(value: str) -> bool:
-    """Documentation values (``changeme``, ``${DB_PASSWORD}``, ``<your-token>``, ``xxxxxxxx``, ``$SECRET``)."""
-    lowered = value.lower().strip("\"'")
-    if lowered in PLACEHOLDER_WORDS or lowered.startswith("$") or any(m in lowered for m in PLACEHOLDER_MARKERS):
-        return True
-    return len(set(lowered)) <= 3

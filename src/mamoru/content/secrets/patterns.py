@@ -1,9 +1,14 @@
 """Secret formats: the distinguishing prefix or shape of each token, its keywords and its checksum.
 
 Facts come from gitleaks' generated config and Trivy's built-in rules (see the team's standards
-reference §6); the regular expressions are ours, bounded (no unbounded repetition next to another),
-each with a named group ``secret`` for the value. ``keywords`` are lower-case literals of which at
-least one must occur in a file before the expression runs (the Aho-Corasick pre-filter).
+reference §6); the regular expressions are ours, bounded (no unbounded repetition next to another;
+identifiers and values are matched possessively, so a failed match never re-splits them), each with a
+named group ``secret`` for the value (``bare`` for an unquoted value of a generic assignment, which the
+engine checks more strictly). A group repeated inside the expression yields every value it captured
+(the ``regex`` module keeps them all): a Kubernetes Secret gives one value per ``data`` entry. An
+optional ``name`` group holds the name the value is assigned to, judged by ``name_check``.
+``keywords`` are lower-case literals of which at least one must occur in a file before the expression
+runs (the Aho-Corasick pre-filter).
 """
 
 from __future__ import annotations
@@ -12,6 +17,13 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mamoru.content.secrets.names import (
+    CREDENTIAL_KEYWORDS,
+    holds_secret_data,
+    is_credential_key,
+    is_credential_name,
+)
+from mamoru.content.secrets.values import decoded_base64_text, looks_like_identifier, looks_like_placeholder
 from mamoru.model.finding import Severity
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -54,6 +66,61 @@ class SecretPattern:
     # and ends at most ``span`` characters after it (the expression only runs in those windows)
     lead: int = 80
     span: int = 1200
+    name_check: Callable[[str], bool] | None = None  # given the ``name`` group: may it hold a secret?
+    reject: Callable[[str], bool] | None = None  # given a value: True when it is no secret after all
+    # filler values (``ghp_xxxx…``, ``T00000000/B00000000``) are placeholders; formats whose values are
+    # base64 of binary data (PEM bodies hold runs of ``A``) skip that check
+    filler_check: bool = True
+    description: str = ""  # what the rule reference says beyond "a <name> is stored in a file of the image"
+
+
+# Generic assignments: NAME <op> VALUE where NAME is judged by ``names.is_credential_key``. The value is
+# quoted (anything but blanks and the quote, ``$`` included: Django keys and human passwords hold it) or
+# bare: shell/Dockerfile ``NAME=value`` up to a blank, YAML/INI ``name: value`` / ``name = value`` up to the
+# end of the line or a `` #`` comment. Also a name on the line above its value (Kubernetes and CloudFormation
+# env lists, ECS ``{"name": …, "value": …}``), Dockerfile ``ENV NAME value`` and XML ``<name>value</name>``.
+_ID = r"[A-Za-z0-9_.-]{1,64}+"
+_QUOTED = r"(?:\"(?P<secret>[^\"\s\\]{8,150}+)\"|'(?P<secret>[^'\s\\]{8,150}+)'|`(?P<secret>[^`\s\\]{8,150}+)`)"
+_BARE = r"(?P<bare>[^\s\"'`,;]{8,150}+)"
+_LINE_END = r"[ \t]*+(?:#[^\n]*+)?\r?$"
+_GENERIC_ASSIGNMENT = (
+    r"(?m)(?<![\w.-])(?:"
+    rf"(?i:name)[\"']?[ \t]{{0,4}}[:=][ \t]{{0,4}}[\"']?(?P<name>{_ID})[\"']?[ \t]{{0,4}},?"
+    rf"(?:[ \t]{{0,4}}|\r?\n[ \t]{{0,40}}(?:-[ \t]{{1,4}})?)[\"']?(?i:value)[\"']?[ \t]{{0,4}}[:=][ \t]{{0,4}}"
+    rf"(?:{_QUOTED}|{_BARE}{_LINE_END})"
+    rf"|ENV[ \t]{{1,8}}(?P<name>{_ID})[ \t]{{1,8}}{_BARE}{_LINE_END}"
+    rf"|<(?P<name>{_ID})>(?P<secret>[^<\s]{{8,150}}+)</"
+    rf"|(?P<name>{_ID})[\"'`]?\]?[ \t]{{0,4}}(?:(?::=|=>|\?=|\+=|=|:)[ \t]{{0,4}}{_QUOTED}"
+    rf"|={_BARE}(?=[ \t;&|)]|\r?$)|(?::=|=|:)[ \t]{{0,4}}{_BARE}{_LINE_END}))"
+)
+# .env files (Compose, python-dotenv): NAME=value, a quoted value may hold blanks, an unquoted one ends at a
+# blank (`` # comment``) and may hold ``#`` and ``$`` (``$$`` is Compose's escaped dollar)
+_DOTENV = (
+    r"(?m)^[ \t]{0,8}(?:export[ \t]+)?(?P<name>[A-Za-z0-9_.-]{1,80}+)[ \t]{0,4}=[ \t]{0,4}"
+    r"(?:\"(?P<secret>[^\"\n]{4,256}+)\"|'(?P<secret>[^'\n]{4,256}+)'|(?P<secret>[^\s\"'#][^\s\"']{3,255}+))"
+)
+# a Kubernetes Secret: every entry of its data/stringData block (one value each), before or after
+# ``kind: Secret`` but never across a ``---`` document separator
+_K8S_ENTRY = r"[\"']?(?P<name>[\w.-]{1,253}+)[\"']?:[ \t]*+[\"']?(?P<secret>[^\s\"'#]{0,8192}+)[^\n]*+"
+_K8S_KIND = r"[ \t]*+(?:-[ \t]+)?kind:[ \t]*+[\"']?Secret[\"']?[ \t]*+\r?$"
+_K8S_SECRET = (
+    rf"(?m)(?:^(?P<kind>{_K8S_KIND})\n(?:(?!---)[^\n]*+\n){{0,200}}?)?"
+    rf"^(?P<dind>[ \t]*+)(?:data|stringData):[ \t]*+\r?\n(?:[ \t]*+(?:#[^\n]*+)?\r?\n){{0,50}}+"
+    rf"(?P<ind>(?P=dind)[ \t]++){_K8S_ENTRY}"
+    rf"(?:\r?\n(?:(?P=ind){_K8S_ENTRY}|(?P=ind)[ \t]++[^\n]*+|(?P=ind)#[^\n]*+|[ \t]*+(?=\r?\n))){{0,2000}}+"
+    rf"(?(kind)|(?=(?:\n(?!---)[^\n]*+){{0,200}}?\n{_K8S_KIND}))"
+)
+
+
+def _k8s_no_secret(value: str) -> bool:
+    """A Secret's entry that holds no secret: short, a placeholder, a setting (``eu-west-1``), or (decoded) a
+    certificate or public key."""
+    text = decoded_base64_text(value)
+    if text is not None:
+        if text.lstrip().startswith(("-----BEGIN CERTIFICATE", "-----BEGIN PUBLIC KEY", "ssh-")):
+            return True
+        value = text
+    return len(value) < 8 or looks_like_placeholder(value) or looks_like_identifier(value)
 
 
 PATTERNS: tuple[SecretPattern, ...] = (
@@ -63,8 +130,9 @@ PATTERNS: tuple[SecretPattern, ...] = (
                   r"[A-Z2-7]{16})(?![A-Z0-9])", C, ("aws-access-key-id", "aws-access-token")),
     SecretPattern("SEC-002", "AWS secret access key",
                   ("secret_access_key", "secretaccesskey", "aws_secret", "secret_key"),
-                  r"(?i)(?:aws)?_?secret_?(?:access)?_?key[\"'\s]*(?:=|:=|:|=>)\s*[\"']?"
-                  r"(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", C, ("aws-secret-access-key",), min_entropy=3.5),
+                  r"(?i)(?:aws)?_?secret_?(?:access)?_?key[\"']?(?:\s{0,40}value[\"']?)?[\"'\s]{0,8}(?::=|=>|=|:)"
+                  r"\s{0,8}[\"']?(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", C, ("aws-secret-access-key",),
+                  min_entropy=3.5),
     SecretPattern("SEC-003", "GitHub personal access token", ("ghp_",),
                   _START + r"(?P<secret>ghp_[A-Za-z0-9]{36})" + _END, C, ("github-pat",), crc32_base62_ok),
     SecretPattern("SEC-004", "GitHub OAuth access token", ("gho_",),
@@ -92,12 +160,13 @@ PATTERNS: tuple[SecretPattern, ...] = (
                   r"(?P<secret>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})", H,
                   ("slack-web-hook", "slack-webhook-url")),
     SecretPattern("SEC-012", "Private key", ("private key",),
-                  r"(?P<secret>-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,.()-]{32,32768}?"
-                  r"-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----)", H, ("private-key",), span=33_000),
+                  r"(?P<secret>-----BEGIN[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+                  r"[A-Za-z0-9+/=\s:,.()\\-]{32,32768}?-----END[ A-Z0-9_-]{0,40}PRIVATE KEY(?: BLOCK)?-----)", H,
+                  ("private-key",), span=33_000, filler_check=False),
     SecretPattern("SEC-013", "PuTTY private key", ("putty-user-key-file",),
                   r"PuTTY-User-Key-File-[23]: [\w-]{1,40}\r?\nEncryption: [\w-]{1,40}\r?\n[\s\S]{0,4096}?"
                   r"Private-Lines: \d{1,3}\r?\n(?P<secret>[A-Za-z0-9+/=\r\n]{16,8192})", H, ("putty-private-key",),
-                  span=14_000),
+                  span=14_000, filler_check=False),
     SecretPattern("SEC-014", "GCP service account key", ("service_account",),
                   r"\"private_key_id\"\s*:\s*\"(?P<secret>[a-f0-9]{40})\"", C, ("gcp-service-account",)),
     SecretPattern("SEC-015", "Google API key", ("aiza",),
@@ -186,10 +255,14 @@ PATTERNS: tuple[SecretPattern, ...] = (
                   ("1password-service-account-token",)),
     SecretPattern("SEC-049", "OpenShift user token", ("sha256~",),
                   r"(?<![A-Za-z0-9_~])(?P<secret>sha256~[A-Za-z0-9_-]{43})" + _END, H, ("openshift-user-token",)),
-    SecretPattern("SEC-050", "Kubernetes Secret manifest with data", ("kind: secret", "kind: \"secret\""),
-                  r"(?m)^kind:\s*[\"']?Secret[\"']?\s*$[\s\S]{0,4000}?^(?:data|stringData):\s*\n"
-                  r"[ \t]+[\w.-]{1,253}:\s*[\"']?(?P<secret>[^\s\"']{8,4096})", M, ("kubernetes-secret-yaml",),
-                  span=9_000),
+    SecretPattern("SEC-050", "Kubernetes Secret manifest with data",
+                  ("kind: secret", "kind: \"secret\"", "kind: 'secret'"), _K8S_SECRET, M, ("kubernetes-secret-yaml",),
+                  name_check=holds_secret_data, reject=_k8s_no_secret, filler_check=False, lead=9_000, span=9_000,
+                  description="A Kubernetes `Secret` manifest (`kind: Secret`, before or after its `data` or "
+                  "`stringData`, never across a `---` document separator) holds values in the image: each entry of "
+                  "the block is reported, except public material (`tls.crt`, `ca.crt`, `*-publickey`, a base64 "
+                  "certificate or public key), user and host names, settings (`eu-west-1`) and placeholders (also "
+                  "base64-encoded ones)."),
     SecretPattern("SEC-051", "Credentials in a curl command", ("curl",),
                   r"curl\b[^\n]{0,300}?(?:(?:-H|--header)\s*[\"']?Authorization:\s*(?:Bearer|Basic|token)\s+"
                   r"(?P<secret>[A-Za-z0-9._~+/=-]{8,512})|(?:-u|--user)\s+[\"']?[^:\s'\"]{1,64}:"
@@ -206,8 +279,8 @@ PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("SEC-055", "Kubernetes client credentials in a kubeconfig",
                   ("client-key-data", "client-certificate-data", "token:"),
                   r"(?m)^\s*(?:client-key-data|token):\s*[\"']?(?P<secret>[A-Za-z0-9+/=._-]{20,8192})", H,
-                  ("kubeconfig-credentials",), path_suffixes=("kubeconfig", ".kube/config", "admin.conf",
-                                                              "kubelet.conf")),
+                  ("kubeconfig-credentials",), filler_check=False,
+                  path_suffixes=("kubeconfig", ".kube/config", "admin.conf", "kubelet.conf")),
     SecretPattern("SEC-056", "Azure storage account key", ("accountkey=",),
                   r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)", C, ("azure-storage-account-key",)),
     SecretPattern("SEC-057", "Azure CLI access token cache", ("accesstoken",),
@@ -228,16 +301,23 @@ PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("SEC-063", "Mapbox secret token", ("sk.eyj",),
                   _START + r"(?P<secret>sk\.eyJ[A-Za-z0-9_-]{20,200}\.[A-Za-z0-9_-]{20,100})" + _END, H,
                   ("mapbox-api-token",)),
-    SecretPattern("SEC-064", "Generic secret assignment",
-                  ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "credential"),
-                  r"(?i)(?<![A-Za-z0-9])(?P<name>[A-Za-z0-9_.-]{0,40}(?:password|passwd|secret|token|api_?key|"
-                  r"access_?key|credential)s?)[\"']?\s{0,4}(?::=|=>|=|:)\s{0,4}(?P<quote>[\"'])"
-                  r"(?P<secret>[^\"'\s$<>{}]{8,150})(?P=quote)", M, ("generic-api-key", "generic-password"),
-                  min_entropy=3.0, generic=True, lead=60, span=260),
-    SecretPattern("SEC-065", "Secret in an environment file",
-                  ("password", "passwd", "secret", "token", "api_key", "apikey", "access_key", "credential"),
-                  r"(?im)^[ \t]{0,8}(?:export[ \t]+)?[A-Za-z0-9_]{0,40}(?:password|passwd|secret|token|api_?key|"
-                  r"access_?key|credential)[A-Za-z0-9_]{0,40}[ \t]{0,4}=[ \t]{0,4}[\"']?(?P<secret>[^\s\"'#$]{4,256})",
-                  H, ("dotenv-secret",), min_entropy=1.5, path_regex=r"(?:^|/)\.env(?:\.[\w-]+)?$", generic=True,
-                  lead=120, span=360),
+    SecretPattern("SEC-064", "Generic secret assignment", CREDENTIAL_KEYWORDS, _GENERIC_ASSIGNMENT, M,
+                  ("generic-api-key", "generic-password"), min_entropy=3.0, generic=True, name_check=is_credential_key,
+                  lead=80, span=300,
+                  description="A value of at least 8 characters assigned to a credential name (`DB_PASSWORD`, "
+                  "`MYSQL_PWD`, `signingKey`, `SECRET_KEY_BASE`): quoted (`$` and `#` included), unquoted in "
+                  "configuration (YAML, INI, properties, shell and Dockerfile `ENV`/`ARG`, never in source code, "
+                  "where it is an expression), on the line below a `name:` (Kubernetes, CloudFormation and ECS env "
+                  "lists) or in XML. Names that point at a secret (`*_FILE`, `*_PATH`, `*_URL`, `*_HEADER`, "
+                  "`secretKeyRef`), placeholders and test data (`changeme`, `${VAR}`, `fake-…`, `not-a-real-…`, "
+                  "`test-…`), expressions (`var.x`, `process.env.X`), low-entropy values and third-party trees "
+                  "(`node_modules/`, `site-packages/`, `vendor/`, `/usr/lib`, `/usr/share`) are left out. A value "
+                  "a specific format reports is not reported again."),
+    SecretPattern("SEC-065", "Secret in an environment file", CREDENTIAL_KEYWORDS, _DOTENV, H, ("dotenv-secret",),
+                  min_entropy=1.5, path_regex=r"(?:^|/)\.env(?:\.[\w-]+)?$", generic=True,
+                  name_check=is_credential_name, lead=120, span=360,
+                  description="A `NAME=value` line of a `.env` file (`.env`, `.env.production`) whose name says it "
+                  "holds a credential (`API_TOKEN`, `SIGNING_KEY`, `RABBITMQ_PASSWORD`); unquoted values may hold "
+                  "`$` and `#` and end at a blank. References and settings (`*_FILE=/run/secrets/…`, "
+                  "`*_SSM_PATH`, `*_URL`, `*_HEADER`, `*_TTL_SECONDS`), `${VAR}` and test data are left out."),
 )  # fmt: skip

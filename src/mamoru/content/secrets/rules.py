@@ -44,7 +44,7 @@ def rule_for(pattern: SecretPattern) -> Rule:
         title=pattern.name,
         severity=pattern.severity,
         kind=FindingKind.SECRET,
-        description=f"A {pattern.name} is stored in a file of the image.",
+        description=pattern.description or f"A {pattern.name} is stored in a file of the image.",
         remediation=REMEDIATION,
         aliases=pattern.aliases,
         compliance=SECRET_COMPLIANCE,

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
-from mamoru.analyzers.content.secrets import scanner, secret_finding
+from mamoru.analyzers.content.secrets import large_files_note, scanner, secret_finding
 from mamoru.content.secrets.engine import looks_like_placeholder, redact, value_hash
+from mamoru.content.secrets.names import is_credential_name
 from mamoru.content.secrets.rules import CONFIG_SECRET_RULES, SECRET_COMPLIANCE
 from mamoru.detectors.base import DetectContext
 from mamoru.model.artifact import HistoryEntry, Layer
@@ -19,32 +20,21 @@ from mamoru.model.package import Location
 ENV_RULE, BUILD_ARG_RULE, LABEL_RULE = CONFIG_SECRET_RULES
 _BUILD_ARGS = re.compile(r"^\|\d+((?:\s+[A-Za-z_][A-Za-z0-9_]*=(?:\"[^\"]*\"|'[^']*'|\S*))+)\s")
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S*)")
-SECRET_WORDS = frozenset({"PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "APIKEY", "CREDENTIAL",
-                          "CREDENTIALS", "PASSPHRASE"})  # fmt: skip
-KEY_QUALIFIERS = frozenset({"API", "ACCESS", "SECRET", "PRIVATE", "SIGNING", "ENCRYPTION", "MASTER", "AUTH", "CLIENT"})
-# names that point at a secret rather than hold one (PASSWORD_FILE=/run/secrets/db is good practice)
-NOT_A_VALUE = frozenset({"FILE", "PATH", "DIR", "URL", "ENDPOINT", "HOST", "PORT", "USER", "USERNAME", "ID", "TYPE",
-                         "NAME", "LENGTH", "EXPIRY", "TTL", "ALGORITHM", "HEADER", "ENABLED", "REQUIRED",
-                         "POLICY"})  # fmt: skip
-
-
-def is_secret_name(name: str) -> bool:
-    """``DB_PASSWORD``, ``GITHUB_TOKEN``, ``AWS_SECRET_ACCESS_KEY`` yes; ``GPG_KEY``, ``PASSWORD_FILE`` no."""
-    parts = [p for p in re.split(r"[_.\-]+", name.upper()) if p]
-    if not parts or parts[-1] in NOT_A_VALUE:
-        return False
-    if SECRET_WORDS.intersection(parts):
-        return True
-    return "KEY" in parts and bool(KEY_QUALIFIERS.intersection(parts))
+# the test for variable names shared with .env files and container environments (``content/secrets/names.py``)
+is_secret_name = is_credential_name
 
 
 class ImageConfigSecretDetector:
-    """ENV, labels and history lines, checked for secret formats and for credentials held by name."""
+    """ENV, labels and history lines, checked for secret formats and for credentials held by name; also the
+    note on files the secret analyzer skipped for their size."""
 
     name: ClassVar[str] = "image-config-secrets"
     kind: ClassVar[FindingKind] = FindingKind.SECRET
 
     def detect(self, inventory: Inventory, context: DetectContext) -> Sequence[Finding]:
+        note = large_files_note(inventory.files)  # once per scan, after the walk: images and file systems
+        if note is not None:
+            context.notes.append(note)
         image = inventory.artifact.image
         if image is None:
             return []
@@ -84,6 +74,8 @@ class ImageConfigSecretDetector:
                seen: set[str]) -> list[Finding]:  # fmt: skip
         findings = []
         for match in scanner().scan(f"{name}={value}").matches:
+            if match.pattern.generic:
+                continue  # a credential held by name is reported below, with this place's own rule
             if match.hash not in seen:
                 seen.add(match.hash)
                 findings.append(_locate(secret_finding(match, "", where), layer))
