@@ -9,6 +9,7 @@ import pytest
 
 from mamoru.analyzers.registry import BUILTIN_ANALYZERS, load_analyzers
 from mamoru.errors import MamoruError
+from mamoru.model.finding import FindingKind
 
 PLUGIN = """
 from mamoru.analyzers.base import AnalysisResult
@@ -34,9 +35,19 @@ def install_plugin(root: Path, module: str, name: str) -> None:
 
 
 def test_builtins_have_unique_names() -> None:
-    names = [cls.name for cls in BUILTIN_ANALYZERS]
+    names = [builtin.load().name for builtin in BUILTIN_ANALYZERS]
     assert len(names) == len(set(names))
     assert [a.name for a in load_analyzers(with_plugins=False)] == names
+
+
+def test_finding_analyzers_load_only_for_their_kind() -> None:
+    declared = {builtin.load().name: builtin.kind for builtin in BUILTIN_ANALYZERS}
+    for analyzer in load_analyzers(with_plugins=False):  # the declared kind is the analyzer's own
+        assert declared[analyzer.name] == getattr(analyzer, "kind", None)
+    inventory_only = [a.name for a in load_analyzers(frozenset(), with_plugins=False)]
+    assert inventory_only == [name for name, kind in declared.items() if kind is None]
+    with_secrets = {a.name for a in load_analyzers({FindingKind.SECRET}, with_plugins=False)}
+    assert with_secrets == set(inventory_only) | {"secrets"}
 
 
 def test_plugin_is_loaded_and_duplicates_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

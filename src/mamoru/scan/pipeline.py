@@ -9,7 +9,6 @@ from mamoru.analyzers.base import Analyzer
 from mamoru.analyzers.registry import load_analyzers
 from mamoru.content.settings import ContentSettings
 from mamoru.detectors.base import DetectContext
-from mamoru.detectors.registry import load_detectors
 from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import Inventory
 from mamoru.scan.resolve import resolve_inventory
@@ -42,6 +41,8 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
 
 def available_scanners() -> frozenset[FindingKind]:
     """Every finding kind some detector or finding analyzer provides: the default ``--scanners``."""
+    from mamoru.detectors.registry import load_detectors
+
     kinds = {detector.kind for detector in load_detectors()}
     kinds.update(kind for analyzer in load_analyzers() if (kind := getattr(analyzer, "kind", None)) is not None)
     return frozenset(kinds)
@@ -52,7 +53,7 @@ def analyzers_for(scanners: frozenset[FindingKind], content: ContentSettings | N
 
     Analyzers with a ``configure(settings)`` method receive the user's content settings.
     """
-    chosen = [a for a in load_analyzers() if getattr(a, "kind", None) in (None, *scanners)]
+    chosen = [a for a in load_analyzers(scanners) if getattr(a, "kind", None) in (None, *scanners)]
     for analyzer in chosen:
         configure = getattr(analyzer, "configure", None)
         if configure is not None and content is not None:
@@ -63,6 +64,8 @@ def analyzers_for(scanners: frozenset[FindingKind], content: ContentSettings | N
 def detect(inventory: Inventory, options: ScanOptions) -> None:
     """Run the detectors for ``options.scanners`` and add their findings and notes to the inventory."""
     if options.scanners:
+        from mamoru.detectors.registry import load_detectors
+
         context = DetectContext(db_path=options.db_path)
         for detector in load_detectors(options.scanners):
             inventory.findings.extend(detector.detect(inventory, context))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -18,6 +19,7 @@ from mamoru.walk.squash import SquashedIndex
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 PROGRESS_EVERY = 512
+SWITCH_INTERVAL = 0.0005  # seconds; see Walker.walk
 
 
 class Progress(Protocol):
@@ -84,13 +86,21 @@ class Walker:
     def walk(self, source: ImageSource) -> WalkResult:
         result = WalkResult()
         index = SquashedIndex()
-        for layer in source.artifact.layers:
-            index.begin_layer(layer.index)
-            self._progress.start_layer(layer, layer.size)
-            try:
-                self._walk_layer(source, layer, index, result)
-            finally:
-                self._progress.end_layer()
+        # The layer reader thread (see layer_stream.Prefetcher) needs the GIL only briefly, between
+        # reading, inflating and hashing a chunk; with Python's default 5 ms switch interval it waits
+        # that long for the parsing thread to let go, once per chunk, and parsing then starves.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            for layer in source.artifact.layers:
+                index.begin_layer(layer.index)
+                self._progress.start_layer(layer, layer.size)
+                try:
+                    self._walk_layer(source, layer, index, result)
+                finally:
+                    self._progress.end_layer()
+        finally:
+            sys.setswitchinterval(switch_interval)
         return result
 
     def _walk_layer(self, source: ImageSource, layer: Layer, index: SquashedIndex, result: WalkResult) -> None:

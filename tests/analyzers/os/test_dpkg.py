@@ -65,3 +65,25 @@ def test_states_sources_and_epochs(tmp_path: Path) -> None:
 def test_binary_garbage_status_is_survivable(tmp_path: Path) -> None:
     inventory = scan_status(tmp_path, bytes(range(256)) * 64)
     assert inventory.packages == []
+
+
+def test_status_parser_agrees_with_python_debian(images: Path) -> None:
+    """The hand-written status parser reads the real bookworm status file exactly as Deb822 does."""
+    import tarfile
+
+    from debian.deb822 import Deb822
+
+    from mamoru.analyzers.os.dpkg import status_paragraphs
+
+    with tarfile.open(images / "rootfs" / "bookworm-minbase.tar") as rootfs:
+        member = next(m for m in rootfs if m.name.lstrip("./") == "var/lib/dpkg/status")
+        handle = rootfs.extractfile(member)
+        assert handle is not None
+        text = handle.read().decode()
+    ours = list(status_paragraphs(text + "\n\n" + STATUS))
+    theirs = [dict(p) for p in Deb822.iter_paragraphs((text + "\n\n" + STATUS).splitlines(), use_apt_pkg=False)]
+    assert len(ours) == len(theirs) > 80
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert mine.keys() == reference.keys()
+        for field, value in reference.items():  # Deb822 keeps continuation lines' indentation
+            assert mine[field].splitlines() == [line.strip() for line in value.strip().splitlines()], field
