@@ -104,6 +104,16 @@ def test_malformed_images_give_one_line_and_exit_2(case: str, cache_dir: Path, t
     assert_one_line_error(mamoru("image", str(path), env=NO_DAEMON), 2, fragment)
 
 
+def test_sbom_of_a_truncated_image_archive_is_an_error(images: Path, cache_dir: Path, tmp_path: Path) -> None:
+    """A download cut short is refused as an image, not read as an (almost empty) root filesystem."""
+    for name in ("base-docker.tar", "docker-save.tar"):  # skopeo's layout and Docker 20.10's `docker save`
+        cut = tmp_path / f"cut-{name}"
+        with (images / name).open("rb") as whole:
+            cut.write_bytes(whole.read(64 * 1024))
+        for command in ("sbom", "image"):
+            assert_one_line_error(mamoru(command, str(cut), env=NO_DAEMON), 2, "is truncated")
+
+
 def test_hostile_layer_writes_nothing_outside_the_cache(cache_dir: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()

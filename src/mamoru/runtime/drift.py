@@ -22,6 +22,7 @@ from mamoru.content.malware.rules import MALWARE_COMPLIANCE, MALWARE_RULES, REME
 from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import FileKind, Note, NoteKind
 from mamoru.model.package import Location
+from mamoru.runtime.engine import explain
 from mamoru.runtime.rules import RULES, container_path, make_finding
 from mamoru.walk.limits import Limits, MiB
 from mamoru.walk.tar_layer import TarLayerReader
@@ -134,7 +135,7 @@ class DriftReader:
         except NotFound:
             raise ContainerGone(self._name) from None
         except APIError as exc:
-            result.notes.append(self._note(f"docker diff failed: {_reason(exc)}", NoteKind.WARNING))
+            result.notes.append(self._note(f"docker diff failed: {explain(exc)}", NoteKind.WARNING))
             return result
         if len(result.changes) >= MAX_CHANGES:
             result.notes.append(self._note(f"more than {MAX_CHANGES} changed paths: the rest is not checked",
@@ -174,7 +175,7 @@ class DriftReader:
             try:
                 budget -= self._check_file(change, result)
             except requests.RequestException as exc:
-                result.notes.append(self._note(f"cannot read from the Engine: {_reason(exc)}", NoteKind.SKIPPED,
+                result.notes.append(self._note(f"cannot read from the Engine: {explain(exc)}", NoteKind.SKIPPED,
                                                change.path))  # fmt: skip
 
     def _check_file(self, change: Change, result: DriftResult) -> int:
@@ -291,8 +292,3 @@ def _first(entries: Iterator[Any]) -> Iterator[Any]:
     for entry in entries:
         yield entry
         return
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from mamoru.cache import scratch_dir
 from mamoru.errors import LimitExceeded, TargetError
+from mamoru.runtime.engine import explain
 from mamoru.targets.docker_archive import open_docker_archive
 from mamoru.targets.source import StoredImage
 from mamoru.targets.stores import TarStore
@@ -28,7 +29,7 @@ def docker_client(docker_host: str | None = None) -> DockerClient:
         client.ping()
     except DockerException as exc:
         where = docker_host or os.environ.get("DOCKER_HOST") or "the default Docker socket"
-        raise TargetError(f"cannot reach a Docker daemon at {where}: {_reason(exc)}") from None
+        raise TargetError(f"cannot reach a Docker daemon at {where}: {explain(exc)}") from None
     return client
 
 
@@ -45,7 +46,7 @@ def open_daemon_image(reference: str, limits: Limits, docker_host: str | None = 
     except ImageNotFound:
         raise TargetError(f"{reference}: no such file, directory or image in the Docker daemon") from None
     except DockerException as exc:
-        raise TargetError(f"{reference}: Docker daemon error: {_reason(exc)}") from None
+        raise TargetError(f"{reference}: Docker daemon error: {explain(exc)}") from None
     fd, path = tempfile.mkstemp(dir=scratch_dir(), prefix="daemon-", suffix=".tar")
     try:
         written = 0
@@ -59,15 +60,10 @@ def open_daemon_image(reference: str, limits: Limits, docker_host: str | None = 
         source = open_docker_archive(store, reference, None, limits)
     except DockerException as exc:
         os.unlink(path)
-        raise TargetError(f"{reference}: export from the Docker daemon failed: {_reason(exc)}") from None
+        raise TargetError(f"{reference}: export from the Docker daemon failed: {explain(exc)}") from None
     except BaseException:
         os.unlink(path)
         raise
     source.cleanup = lambda: os.unlink(path)
     source.artifact = replace(source.artifact, source="docker-daemon", name=reference)
     return source
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

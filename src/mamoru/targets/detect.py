@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 
 from mamoru.cache import scratch_dir
@@ -115,8 +116,8 @@ def is_image(target: str) -> bool:
     if os.path.isfile(path):
         try:
             store = TarStore(path, DEFAULT_LIMITS) if _is_plain_tar(path) else None
-        except TargetError:
-            return False
+        except TargetError:  # unreadable: an image archive by its first member gets the image's clear error
+            return _IMAGE_MEMBER.match(_first_member_name(path)) is not None
         if store is None:
             return True  # compressed: image archives and rootfs tarballs both happen; try as image first
         try:
@@ -124,6 +125,18 @@ def is_image(target: str) -> bool:
         finally:
             store.close()
     return not os.path.exists(path)
+
+
+# the first member of a `docker save`, skopeo or OCI archive; a root filesystem starts with a directory
+_IMAGE_MEMBER = re.compile(
+    r"^(?:\./)?(?:[0-9a-f]{64}(?:\.tar|\.json|/)|manifest\.json|index\.json|oci-layout|blobs/|repositories)"
+)
+
+
+def _first_member_name(path: str) -> str:
+    """The name field of a tar's first header ("" if there is none)."""
+    with open(path, "rb") as handle:
+        return handle.read(100).split(b"\x00", 1)[0].decode("utf-8", "replace")
 
 
 def _is_plain_tar(path: str) -> bool:
