@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import threading
 import zlib
 
 import pytest
@@ -119,6 +120,19 @@ def test_gzip_bomb_is_refused() -> None:
     limits = Limits(ratio_grace_bytes=8 * MiB, max_compression_ratio=100)
     with pytest.raises(LimitExceeded, match="decompression bomb"):
         entries_of(bomb, limits=limits)
+
+
+def test_reader_threads_end_with_the_layer() -> None:
+    """A gzip layer with a diff_id runs two reader threads (inflate, hash); none outlives the layer."""
+    blob = gzip.compress(layer_tar([Entry(f"f{i}", bytes(64 * 1024)) for i in range(64)]))
+    good = BlobExpectation(diff_id=sha256(gzip.decompress(blob)))
+    before = {t for t in threading.enumerate() if t.name == "mamoru-layer-reader"}
+    with open_layer_stream(io.BytesIO(blob), good, Limits(), "layer") as stream:
+        next(iter(stream.reader.entries()))
+        assert len({t for t in threading.enumerate() if t.name == "mamoru-layer-reader"} - before) == 2
+    with pytest.raises(LimitExceeded):  # the consumer gives up early: the threads still stop
+        entries_of(blob, expect=good, limits=Limits(max_members=3))
+    assert {t for t in threading.enumerate() if t.name == "mamoru-layer-reader"} == before
 
 
 def test_uncompressed_size_limit() -> None:
