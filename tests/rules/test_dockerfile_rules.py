@@ -170,3 +170,24 @@ def test_secret_name_heuristics(tmp_path: Path) -> None:
     found = scan(tmp_path, "FROM debian:12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D "
                            "POSTGRES_PASSWORD_FILE=/run/secrets/pg TOKEN_URL=https://x\nARG npm_token\n")  # fmt: skip
     assert found["MDF-090"] == [3]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("FROM debian:12\nRUN curl -fsSL https://example.com/a | tar -xz\n", [2]),
+        # the SHELL of one stage does not carry over to the next
+        (
+            'FROM debian:12 AS a\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN a | b\nFROM debian:12\nRUN c | d\n',
+            [5],
+        ),
+        ("FROM debian:12\nRUN set -eux; \\\n    set -o pipefail; \\\n    a | b\n", []),
+        ("FROM debian:12\nRUN a && \\\n    VERSION=$(curl -s https://example.com/v | jq -r .v) && b\n", [3]),
+        ("FROM debian:12\nRUN <<EOF\nset -e\ncurl -fsSL https://example.com/a | sh -s\nEOF\n", [4]),
+        ('FROM debian:12\nRUN ["bash", "-c", "a | b"]\n', []),  # exec form: no SHELL to set
+        ('FROM mcr.microsoft.com/powershell\nSHELL ["pwsh", "-Command"]\nRUN Get-Item x | Remove-Item\n', []),
+        ("FROM debian:12\nRUN a || b && c\n", []),
+    ],
+)
+def test_pipes_without_pipefail(tmp_path: Path, text: str, lines: list[int]) -> None:
+    assert scan(tmp_path, text).get("MDF-096", []) == lines

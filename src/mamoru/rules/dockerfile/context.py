@@ -22,6 +22,7 @@ class RunScript:
     instruction: Instruction
     script: Script | None
     heredoc_line: int | None = None  # the script is a here-document starting on this line
+    shell: tuple[str, ...] = ("/bin/sh", "-c")  # the stage's SHELL when the RUN is in shell form
 
     def line(self, command: Command) -> int:
         """The Dockerfile line a command of the script is on."""
@@ -118,8 +119,8 @@ class DockerfileContext:
 def _run_script(instruction: Instruction, shell: list[str]) -> RunScript:
     if shell and shell[0].rsplit("/", 1)[-1].lower().startswith(_NON_POSIX):
         return RunScript(instruction, None)
-    if instruction.json:
-        return RunScript(instruction, parse_shell(shlex.join(instruction.raw_args)))
+    if instruction.json:  # exec form: no SHELL involved
+        return RunScript(instruction, parse_shell(shlex.join(instruction.raw_args)), shell=())
     text = instruction.text
     if instruction.heredocs:
         words = _HEREDOC_MARK.sub("", text).split()
@@ -130,11 +131,11 @@ def _run_script(instruction: Instruction, shell: list[str]) -> RunScript:
             and not any(w.startswith("-") and not w.startswith("--") and "c" in w for w in words[1:])
         )
         if reads_stdin and _interpreter(heredoc.content) in SHELLS:
-            return RunScript(instruction, parse_shell(heredoc.content), heredoc_line=heredoc.line)
+            return RunScript(instruction, parse_shell(heredoc.content), heredoc_line=heredoc.line, shell=tuple(shell))
         # the here-documents are data for the command (cat <<EOF > file, python3 <<EOF)
         data = "".join(f"\n{h.content}{h.name}" for h in instruction.heredocs)
-        return RunScript(instruction, parse_shell(text + data))
-    return RunScript(instruction, parse_shell(text))
+        return RunScript(instruction, parse_shell(text + data), shell=tuple(shell))
+    return RunScript(instruction, parse_shell(text), shell=tuple(shell))
 
 
 def _interpreter(script: str) -> str:

@@ -451,6 +451,33 @@ def curl_and_wget(context: DockerfileContext) -> Iterator[Hit]:
                 yield Hit(line=at.line, message=f"{name} here, {other} on line {used[other].line}")
 
 
+PIPEFAIL = Rule(
+    id="MDF-096", title="RUN with a pipe but without pipefail", severity=Severity.LOW, kind=MISCONFIG,
+    description="A pipeline's exit status is that of its last command: `RUN curl -fsSL URL | tar -xz` succeeds "
+                "when the download fails, and the build goes on with whatever arrived (or nothing), unnoticed.",
+    remediation='Set `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` before the RUN (on busybox images, '
+                '`["/bin/ash", "-o", "pipefail", "-c"]`), or start the RUN with `set -o pipefail &&`.',
+    references=("https://docs.docker.com/build/building/best-practices/#using-pipes",),
+    aliases=("DL4006",),
+    compliance=nist("4.1.2"),
+)  # fmt: skip
+
+
+@check(PIPEFAIL, DF)
+def pipefail(context: DockerfileContext) -> Iterator[Hit]:
+    for run in context.runs:
+        if run.script is None or not run.shell or any("pipefail" in word for word in run.shell):
+            continue  # exec form, a non-POSIX shell, or a SHELL that already sets pipefail
+        commands = run.script.commands
+        if any(c.name == "set" and any("pipefail" in a for a in c.args) for c in commands):
+            continue
+        reader = next((c for c in commands if c.pipeline is not None and c.position > 0), None)
+        if reader is not None:
+            writers = [c for c in commands if c.pipeline == reader.pipeline and c.position < reader.position]
+            writer = max(writers, key=lambda c: c.position, default=reader)
+            yield Hit(line=run.line(writer), message=f"{writer.name} | {reader.name} without pipefail")
+
+
 JDK_PATH = Rule(
     id="MDF-095", title="Hard-coded versioned or architecture-specific JDK/library path", severity=Severity.LOW,
     kind=MISCONFIG,
