@@ -121,7 +121,7 @@ def resolve_packages(
             if not package.kind.is_os and file.record.path in owned:
                 continue
             introduced = _introducing_layer(file, package, by_record, listed)
-            location = Location(path=file.record.path, layer=file.layer)
+            location = Location(path=_member_path(file.record.path, package), layer=file.layer)
             into = declared if package.declared else merged
             key = _merge_key(package)
             existing = into.get(key)
@@ -174,6 +174,12 @@ def owned_paths(analyzed: list[AnalyzedFile], files: list[FileRecord]) -> frozen
 
 
 Identity = tuple[str, str, str, str]
+
+
+def _member_path(path: str, package: Package) -> str:
+    """The file's path, and where inside it the analyzer found the package (a nested archive), if it said."""
+    inner = package.locations[0].path if package.locations else ""
+    return f"{path}:{inner}" if inner else path
 
 
 def _introducing_layer(

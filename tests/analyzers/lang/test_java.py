@@ -56,10 +56,16 @@ def test_pom_properties_then_manifest_then_file_name(tmp_path: Path) -> None:
 def test_nested_archives_within_depth(tmp_path: Path) -> None:
     inner = jar({"META-INF/maven/org.x/inner/pom.properties": pom("org.x", "inner", "3.0")})
     war = jar({"WEB-INF/lib/inner-3.0.jar": inner, "META-INF/maven/org.x/web/pom.properties": pom("org.x", "web", "1")})
-    ear = jar({"web.war": war})
+    ear = jar({"web.war": war, "META-INF/maven/org.x/app/pom.properties": pom("org.x", "app", "2")})
     found, notes = scan(tmp_path, {"srv/app.ear": ear})
-    assert found == {("org.x:inner", "3.0"), ("org.x:web", "1")}
+    assert found == {("org.x:inner", "3.0"), ("org.x:web", "1"), ("org.x:app", "2")}
     assert notes == []
+    where = {p.name: [loc.path for loc in p.locations] for p in scan_filesystem(str(tmp_path), ScanOptions()).packages}
+    assert where == {  # each package names the archive inside the archive it came from
+        "org.x:app": ["srv/app.ear"],
+        "org.x:web": ["srv/app.ear:web.war"],
+        "org.x:inner": ["srv/app.ear:web.war:WEB-INF/lib/inner-3.0.jar"],
+    }
 
 
 def test_recursive_archive_stops_at_the_depth_bound(tmp_path: Path) -> None:

@@ -107,7 +107,8 @@ def test_java_equals_unzip_pom_properties(lang_report: Report, lang_images: Path
     expected = jars["log4j-core-2.19.0.jar"] | jars["commons-lang3-3.12.0.jar"] | jars["shop.war"]
     assert {(p["name"], p["version"]) for p in packages_of(lang_report, "maven")} == expected
     api = next(p for p in packages_of(lang_report, "maven") if p["name"].endswith(":log4j-api"))
-    assert [loc["path"] for loc in api["locations"]] == ["/app/shop.war"]  # /app/lib/log4j-api.jar was deleted
+    # /app/lib/log4j-api.jar was deleted; make_war.py put the jar in the WAR's WEB-INF/lib
+    assert [loc["path"] for loc in api["locations"]] == ["/app/shop.war:WEB-INF/lib/log4j-api.jar"]
     assert api["purl"] == "pkg:maven/org.apache.logging.log4j/log4j-api@2.19.0"
 
 

@@ -19,13 +19,13 @@ import io
 import re
 import struct
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
 from mamoru.analyzers.lang._common import MiB, lang_package, unique
 from mamoru.model.inventory import Note, NoteKind
-from mamoru.model.package import Package, PackageKind
+from mamoru.model.package import Location, Package, PackageKind
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par")
 MAX_ENTRIES = 200_000  # members in one archive (the biggest real fat jars hold about 100 000)
@@ -78,8 +78,15 @@ class JavaArchiveAnalyzer:
         return AnalysisResult(packages=unique(packages), notes=notes)
 
 
-def read_archive(handle: IO[bytes], size: int, file_name: str, depth: int, budget: _Budget) -> list[Package]:
-    """Packages of one archive and of the archives inside it (raises :class:`ArchiveError`)."""
+def read_archive(
+    handle: IO[bytes], size: int, file_name: str, depth: int, budget: _Budget, member: str = ""
+) -> list[Package]:
+    """Packages of one archive and of the archives inside it (raises :class:`ArchiveError`).
+
+    ``member`` is where this archive sits inside the scanned file (``WEB-INF/lib/a.jar``, nested
+    deeper ``lib/b.war:WEB-INF/lib/a.jar``); its packages carry it as their location, which the
+    resolver appends to the file's path (``/srv/app.ear:lib/b.war:WEB-INF/lib/a.jar``).
+    """
     check_directory(handle, size)
     try:
         archive = zipfile.ZipFile(handle)
@@ -105,12 +112,16 @@ def read_archive(handle: IO[bytes], size: int, file_name: str, depth: int, budge
             own = identify_without_pom(manifest, file_name)
             if own is not None:
                 packages.append(own)
+        if member:
+            packages = [replace(p, locations=(Location(path=member),)) for p in packages]
         for info in nested:
-            packages.extend(_nested(archive, info, depth, budget))
+            packages.extend(
+                _nested(archive, info, depth, budget, f"{member}:{info.filename}" if member else info.filename)
+            )
         return packages
 
 
-def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: _Budget) -> list[Package]:
+def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: _Budget, member: str) -> list[Package]:
     where = f"{info.filename}: "
     if depth + 1 >= MAX_DEPTH:
         budget.notes.append(f"{where}archive nested deeper than {MAX_DEPTH} levels was not read")
@@ -123,7 +134,7 @@ def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget:
     budget.archives -= 1
     try:
         data = _member(archive, info, MAX_NESTED_ARCHIVE, budget)
-        return read_archive(io.BytesIO(data), len(data), info.filename.rpartition("/")[2], depth + 1, budget)
+        return read_archive(io.BytesIO(data), len(data), info.filename.rpartition("/")[2], depth + 1, budget, member)
     except ArchiveError as exc:
         budget.notes.append(f"{where}{exc}")
         return []
