@@ -18,46 +18,46 @@ ENTRY_POINT_GROUP = "mamoru.analyzers"
 
 @dataclass(frozen=True, slots=True)
 class Builtin:
-    """A built-in analyzer, named by ``module:Class`` so that a scan imports only the ones it runs.
+    """A built-in analyzer or detector, named by ``module:Class`` so a scan imports only the ones it runs.
 
-    ``kind`` is set for finding analyzers (they run only when their scanner is chosen); inventory
-    analyzers (``None``) always run. Importing every analyzer, the content scanners with their
-    rule sets among them, would cost an SBOM run a tenth of its time.
+    ``kind`` is the finding kind it reports: finding analyzers and detectors run only when their
+    scanner is chosen; inventory analyzers (``None``) always run. Importing every one, the content
+    scanners' rule sets and the vulnerability matcher among them, would cost an SBOM run a tenth of
+    its time.
     """
 
-    target: str
+    target: str  # "mamoru.analyzers.os.dpkg:DpkgAnalyzer"
     kind: FindingKind | None = None
 
-    def load(self) -> type[Analyzer]:
+    def load(self) -> Any:
         module, _, name = self.target.partition(":")
-        cls: type[Analyzer] = getattr(import_module(f"mamoru.analyzers.{module}"), name)
-        return cls
+        return getattr(import_module(module), name)
 
 
 BUILTIN_ANALYZERS: tuple[Builtin, ...] = (
-    Builtin("os.release:OSReleaseAnalyzer"),
-    Builtin("os.dpkg:DpkgAnalyzer"),
-    Builtin("os.dpkg_copyright:DpkgCopyrightAnalyzer"),
-    Builtin("os.apk:ApkAnalyzer"),
-    Builtin("os.rpm:RpmAnalyzer"),
-    Builtin("lang.python:PythonDistributionAnalyzer"),
-    Builtin("lang.python_lock:PythonLockfileAnalyzer"),
-    Builtin("lang.node:NodePackageAnalyzer"),
-    Builtin("lang.node_lock:NodeLockfileAnalyzer"),
-    Builtin("lang.java:JavaArchiveAnalyzer"),
-    Builtin("lang.executable:ExecutableAnalyzer"),
-    Builtin("lang.golang:GoModAnalyzer"),
-    Builtin("lang.rust:CargoLockAnalyzer"),
-    Builtin("lang.ruby:GemspecAnalyzer"),
-    Builtin("lang.ruby:GemfileLockAnalyzer"),
-    Builtin("lang.php:ComposerInstalledAnalyzer"),
-    Builtin("lang.php:ComposerLockAnalyzer"),
-    Builtin("lang.dotnet:DotnetDepsAnalyzer"),
-    Builtin("lang.dotnet:NugetLockAnalyzer"),
-    Builtin("lang.binary:BinaryClassifierAnalyzer"),
-    Builtin("content.secrets:SecretAnalyzer", FindingKind.SECRET),
-    Builtin("content.malware:MalwareAnalyzer", FindingKind.MALWARE),
-    Builtin("os.accounts:AccountsAnalyzer", FindingKind.FILE),
+    Builtin("mamoru.analyzers.os.release:OSReleaseAnalyzer"),
+    Builtin("mamoru.analyzers.os.dpkg:DpkgAnalyzer"),
+    Builtin("mamoru.analyzers.os.dpkg_copyright:DpkgCopyrightAnalyzer"),
+    Builtin("mamoru.analyzers.os.apk:ApkAnalyzer"),
+    Builtin("mamoru.analyzers.os.rpm:RpmAnalyzer"),
+    Builtin("mamoru.analyzers.lang.python:PythonDistributionAnalyzer"),
+    Builtin("mamoru.analyzers.lang.python_lock:PythonLockfileAnalyzer"),
+    Builtin("mamoru.analyzers.lang.node:NodePackageAnalyzer"),
+    Builtin("mamoru.analyzers.lang.node_lock:NodeLockfileAnalyzer"),
+    Builtin("mamoru.analyzers.lang.java:JavaArchiveAnalyzer"),
+    Builtin("mamoru.analyzers.lang.executable:ExecutableAnalyzer"),
+    Builtin("mamoru.analyzers.lang.golang:GoModAnalyzer"),
+    Builtin("mamoru.analyzers.lang.rust:CargoLockAnalyzer"),
+    Builtin("mamoru.analyzers.lang.ruby:GemspecAnalyzer"),
+    Builtin("mamoru.analyzers.lang.ruby:GemfileLockAnalyzer"),
+    Builtin("mamoru.analyzers.lang.php:ComposerInstalledAnalyzer"),
+    Builtin("mamoru.analyzers.lang.php:ComposerLockAnalyzer"),
+    Builtin("mamoru.analyzers.lang.dotnet:DotnetDepsAnalyzer"),
+    Builtin("mamoru.analyzers.lang.dotnet:NugetLockAnalyzer"),
+    Builtin("mamoru.analyzers.lang.binary:BinaryClassifierAnalyzer"),
+    Builtin("mamoru.analyzers.content.secrets:SecretAnalyzer", FindingKind.SECRET),
+    Builtin("mamoru.analyzers.content.malware:MalwareAnalyzer", FindingKind.MALWARE),
+    Builtin("mamoru.analyzers.os.accounts:AccountsAnalyzer", FindingKind.FILE),
 )
 
 

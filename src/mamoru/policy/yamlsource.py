@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from mamoru.errors import UsageError
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_POLICY_BYTES = 4 * 1024 * 1024
 
@@ -41,6 +42,8 @@ def load(path: Path) -> Located:
 
 def load_text(text: str, name: str) -> Located:
     """Like :func:`load`, for text already read; ``name`` is what error messages call it."""
+    import yaml  # only when a policy file is read: most scans have none
+
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -58,6 +61,8 @@ def load_text(text: str, name: str) -> Located:
 
 
 def _convert(node: yaml.Node, path: str) -> Located:
+    import yaml
+
     line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Located] = {}

@@ -41,11 +41,13 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
 
 def available_scanners() -> frozenset[FindingKind]:
     """Every finding kind some detector or finding analyzer provides: the default ``--scanners``."""
-    from mamoru.detectors.registry import load_detectors
+    from mamoru.analyzers.registry import BUILTIN_ANALYZERS, ENTRY_POINT_GROUP, load_plugins
+    from mamoru.detectors import registry as detectors
 
-    kinds = {detector.kind for detector in load_detectors()}
-    kinds.update(kind for analyzer in load_analyzers() if (kind := getattr(analyzer, "kind", None)) is not None)
-    return frozenset(kinds)
+    builtins = (*BUILTIN_ANALYZERS, *detectors.BUILTIN_DETECTORS)
+    plugins = (*load_plugins(ENTRY_POINT_GROUP), *load_plugins(detectors.ENTRY_POINT_GROUP))
+    kinds = {builtin.kind for builtin in builtins} | {getattr(plugin, "kind", None) for plugin in plugins}
+    return frozenset(kind for kind in kinds if kind is not None)
 
 
 def analyzers_for(scanners: frozenset[FindingKind], content: ContentSettings | None = None) -> list[Analyzer]:
