@@ -124,7 +124,8 @@ def test_gzip_bomb_is_refused() -> None:
 
 def test_reader_threads_end_with_the_layer() -> None:
     """A gzip layer with a diff_id runs two reader threads (inflate, hash); none outlives the layer."""
-    blob = gzip.compress(layer_tar([Entry(f"f{i}", bytes(64 * 1024)) for i in range(64)]))
+    # 32 MiB inflated: more than the two threads' queues hold, so neither can finish before the reader
+    blob = gzip.compress(layer_tar([Entry(f"f{i}", bytes(512 * 1024)) for i in range(64)]))
     good = BlobExpectation(diff_id=sha256(gzip.decompress(blob)))
     before = {t for t in threading.enumerate() if t.name == "mamoru-layer-reader"}
     with open_layer_stream(io.BytesIO(blob), good, Limits(), "layer") as stream:

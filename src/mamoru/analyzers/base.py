@@ -185,6 +185,8 @@ class Analyzer(Protocol):
     # A regular expression (re.search) that every path this analyzer may want matches; the walker
     # checks all analyzers' patterns with one combined regex and calls ``required`` only on a match.
     # An empty pattern means "any path": ``required`` is then called for every regular file.
+    # Analyzers whose work mostly runs outside the GIL (YARA) may set ``background = True``: the
+    # walker then hands them the file's bytes and runs them on a second thread (walk/background.py).
     path_pattern: ClassVar[str]
 
     def required(self, path: str, mode: int, size: int) -> bool:

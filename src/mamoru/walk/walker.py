@@ -6,12 +6,14 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from mamoru.analyzers.base import AnalysisResult, Analyzer, FileContent, FileInfo
 from mamoru.model.artifact import Layer
 from mamoru.model.inventory import Deletion, FileKind, FileRecord, Note, NoteKind
 from mamoru.targets.source import ImageSource
+from mamoru.walk.background import BackgroundAnalyses
 from mamoru.walk.entries import LayerEntry
 from mamoru.walk.limits import Limits
 from mamoru.walk.squash import SquashedIndex
@@ -20,6 +22,9 @@ WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 PROGRESS_EVERY = 512
 SWITCH_INTERVAL = 0.0005  # seconds; see Walker.walk
+# smaller files are analysed in the walk's thread even by background analyzers: handing one over
+# costs more than scanning it
+BACKGROUND_MIN_BYTES = 64 * 1024
 
 
 class Progress(Protocol):
@@ -82,6 +87,7 @@ class Walker:
         self._any_pattern = re.compile(joined) if joined else None
         self._limits = limits
         self._progress = progress or NoProgress()
+        self._background: BackgroundAnalyses | None = None  # set for each walk
 
     def walk(self, source: ImageSource) -> WalkResult:
         result = WalkResult()
@@ -91,6 +97,7 @@ class Walker:
         # that long for the parsing thread to let go, once per chunk, and parsing then starves.
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
+        self._background = BackgroundAnalyses(partial(self._record_analysis, result))
         try:
             for layer in source.artifact.layers:
                 index.begin_layer(layer.index)
@@ -99,7 +106,10 @@ class Walker:
                     self._walk_layer(source, layer, index, result)
                 finally:
                     self._progress.end_layer()
+            self._background.finish()
         finally:
+            self._background.close()
+            self._background = None
             sys.setswitchinterval(switch_interval)
         return result
 
@@ -208,24 +218,45 @@ class Walker:
     ) -> None:
         try:
             for analyzer in wanted:
-                try:
-                    found = analyzer.analyze(content)
-                except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan
-                    _log_failure(analyzer.name, record.path)
-                    result.notes.append(
-                        Note(
-                            kind=NoteKind.UNKNOWN,
-                            path=record.path,
-                            layer=layer,
-                            source=analyzer.name,
-                            message=f"{analyzer.name}: {exc}",
-                        )
-                    )
+                if (
+                    self._background is not None
+                    and content.info.size >= BACKGROUND_MIN_BYTES
+                    and getattr(analyzer, "background", False)
+                ):
+                    self._background.submit(analyzer, content, record, layer, previous)
                     continue
-                result.analyzed.append(AnalyzedFile(analyzer.name, record, layer, found, previous))
+                try:
+                    found: AnalysisResult | Exception = analyzer.analyze(content)
+                except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan
+                    found = exc
+                self._record_analysis(result, analyzer, record, layer, previous, found)
         finally:
             if content.info.size > self._limits.in_memory_file_bytes:
                 content.release()
+
+    @staticmethod
+    def _record_analysis(
+        result: WalkResult,
+        analyzer: Analyzer,
+        record: FileRecord,
+        layer: Layer,
+        previous: FileRecord | None,
+        found: AnalysisResult | Exception,
+    ) -> None:
+        """Keep an analyzer's result for the resolver, or a note saying why the file could not be analysed."""
+        if isinstance(found, Exception):
+            _log_failure(analyzer.name, record.path)
+            result.notes.append(
+                Note(
+                    kind=NoteKind.UNKNOWN,
+                    path=record.path,
+                    layer=layer,
+                    source=analyzer.name,
+                    message=f"{analyzer.name}: {found}",
+                )
+            )
+            return
+        result.analyzed.append(AnalyzedFile(analyzer.name, record, layer, found, previous))
 
     def _keep_for_hardlinks(self, content: FileContent, read_here: dict[str, FileContent]) -> None:
         """Keep small contents that were read, for hard links to them later in the same layer."""
