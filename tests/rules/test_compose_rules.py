@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from mamoru.config.compose import parse_compose
 from mamoru.config.scanner import scan_paths
 
 
@@ -58,3 +60,56 @@ def test_credentials_in_environment_and_build_args(tmp_path: Path) -> None:
                            "      - DB_PASSWORD=${DB_PASSWORD}\n      - API_KEY=k-12345-secret\n"
                            "      - DB_PASSWORD_FILE=/run/secrets/db\n")  # fmt: skip
     assert sorted(found["MCP-009"]) == [7, 10]
+
+
+def findings_by_service(tmp_path: Path, text: str) -> tuple[set[tuple[str, int]], list[str]]:
+    (tmp_path / "compose.yaml").write_text(text)
+    result = scan_paths([str(tmp_path / "compose.yaml")])
+    return {(f.rule_id, f.location.line or 0) for f in result.findings}, [n.message for n in result.notes]
+
+
+def test_extends_in_the_same_file_inherits_and_overrides(tmp_path: Path) -> None:
+    text = (
+        "services:\n"
+        "  base:\n"  # 2
+        "    image: app:1.2\n"
+        "    privileged: true\n"  # 4
+        "    ports: ['127.0.0.1:8080:80']\n"
+        "  web:\n"  # 6
+        "    extends: base\n"  # 7
+        "    ports: ['9090:90']\n"  # 8
+        "  worker:\n"  # 9
+        "    extends: {service: base}\n"
+        "    privileged: false\n"
+    )
+    found, notes = findings_by_service(tmp_path, text)
+    assert notes == []
+    assert ("MCP-001", 4) in found  # base itself, and web through it (same line: reported once)
+    assert ("MCP-010", 8) in found and ("MCP-010", 5) not in found  # web's own port, joined to base's
+    services = {s.name: s.data for s in parse_compose(text).services}
+    assert services["web"]["privileged"] is True and services["worker"]["privileged"] is False
+    assert list(services["web"]["ports"]) == ["127.0.0.1:8080:80", "9090:90"]
+
+
+def test_extends_from_another_file_is_reported_at_the_extends_line(tmp_path: Path) -> None:
+    (tmp_path / "common.yml").write_text("services:\n  root-ish:\n    image: tool:3\n    cap_add: [SYS_ADMIN]\n"
+                                         "    volumes: ['/var/run/docker.sock:/var/run/docker.sock']\n")  # fmt: skip
+    text = "services:\n  job:\n    extends:\n      file: common.yml\n      service: root-ish\n    command: run\n"
+    found, notes = findings_by_service(tmp_path, text)
+    assert notes == []
+    assert {("MCP-007", 3), ("MCP-002", 3)} <= found
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("services:\n  a:\n    image: x:1\n    extends: missing\n", "extends unknown service missing"),
+        ("services:\n  a:\n    extends: {file: nowhere.yml, service: b}\n", "nowhere.yml, which cannot be read"),
+        ("services:\n  a:\n    extends: b\n  b:\n    extends: a\n", "nested deeper than 10 levels"),
+        ("services:\n  a:\n    extends: {file: fifo, service: b}\n", "cannot read fifo: not a regular file"),
+    ],
+)
+def test_extends_that_cannot_be_followed_is_a_warning(tmp_path: Path, text: str, problem: str) -> None:
+    os.mkfifo(tmp_path / "fifo")  # read, it would block forever
+    _, notes = findings_by_service(tmp_path, text)
+    assert any(problem in note for note in notes), notes

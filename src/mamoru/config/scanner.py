@@ -241,11 +241,22 @@ class _Runner:
                 env = parse_dotenv(handle.read(256 * 1024).decode("utf-8", "replace"))
         except OSError:
             pass
+        directory = os.path.dirname(candidate.real) or "."
+
+        def read_file(name: str) -> str:  # a file a service extends from: regular (a FIFO would hang), bounded
+            other = os.path.join(directory, name)
+            if not stat.S_ISREG(os.stat(other).st_mode):
+                raise OSError("not a regular file")
+            with open(other, "rb") as handle:
+                return handle.read(MAX_FILE_BYTES).decode("utf-8", "replace")
+
         try:
-            compose = parse_compose(text, path, env)
+            compose = parse_compose(text, path, env, read_file)
         except ComposeError as exc:
             self._yaml_error(path, text, str(exc))
             return
+        for problem in compose.problems:
+            self.note(NoteKind.WARNING, path, problem)
         self.result.files.append((path, ConfigType.COMPOSE))
         self.run_checks(ConfigType.COMPOSE, compose, default_path=path)
         self.suppress(path, find_suppressions(text.splitlines(), ConfigType.COMPOSE))
