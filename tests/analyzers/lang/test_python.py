@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,36 @@ def test_dist_info_egg_info_and_licenses(tmp_path: Path) -> None:
         ("old_pkg", "0.1", (), "pkg:pypi/old-pkg@0.1"),
     }
     assert any("without Name or Version" in n.message for n in inventory.notes)
+
+
+def build_egg(work: Path, name: str, version: str) -> Path:
+    """A real egg, built by setuptools' bdist_egg from a one-module project."""
+    project = work / f"src-{name}"
+    (project / "pkg_mod").mkdir(parents=True)
+    (project / "pkg_mod" / "__init__.py").write_text("")
+    setup = f"setup(name={name!r}, version={version!r}, packages=['pkg_mod'], license='MIT')"
+    (project / "setup.py").write_text(f"from setuptools import setup\n{setup}\n")
+    subprocess.run([sys.executable, "setup.py", "-q", "bdist_egg"], cwd=project, check=True, capture_output=True)
+    return next((project / "dist").glob("*.egg"))
+
+
+def test_eggs_zipped_and_unpacked(tmp_path: Path) -> None:
+    site = tmp_path / "root" / "usr/lib/python3/dist-packages"
+    site.mkdir(parents=True)
+    zipped = build_egg(tmp_path, "zipped-egg", "1.4.2")
+    shutil.copy(zipped, site / zipped.name)
+    unpacked = build_egg(tmp_path, "unpacked-egg", "0.9")
+    with zipfile.ZipFile(unpacked) as egg:  # what easy_install does with a zip-unsafe egg
+        egg.extractall(site / unpacked.name)
+    (site / "broken-1.0-py3.11.egg").write_bytes(b"PK\x03\x04 not really a zip")
+    inventory = scan_filesystem(str(tmp_path / "root"), ScanOptions())
+    found = {(p.name, p.version, p.licenses) for p in inventory.packages}
+    assert found == {("zipped-egg", "1.4.2", ("MIT",)), ("unpacked-egg", "0.9", ("MIT",))}
+    paths = sorted(loc.path for p in inventory.packages for loc in p.locations)
+    assert paths == [
+        f"usr/lib/python3/dist-packages/{unpacked.name}/EGG-INFO/PKG-INFO",
+        f"usr/lib/python3/dist-packages/{zipped.name}",
+    ]
+    assert [n.message for n in inventory.notes if n.path.endswith("broken-1.0-py3.11.egg")] == [
+        "python-dist-info: unreadable egg: not a zip archive (no end of central directory record)"
+    ]
