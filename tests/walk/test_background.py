@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -66,8 +67,11 @@ def image(tmp_path: Path) -> Path:
     return docker_archive(tmp_path / "image.tar", ImageSpec(layers=[first, second]))
 
 
-def test_results_are_in_walk_order_and_failures_are_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_are_in_walk_order_and_failures_are_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setattr("mamoru.walk.walker.BACKGROUND_MIN_BYTES", 0)  # hand over even these tiny files
+    caplog.set_level(logging.DEBUG, logger="mamoru.walk.walker")
     analyzer = SizeAnalyzer()
     source = open_image(str(image(tmp_path)), Limits())
     try:
@@ -78,6 +82,7 @@ def test_results_are_in_walk_order_and_failures_are_notes(tmp_path: Path, monkey
     assert found == [("slow-1", "10"), ("fast-2", "2"), ("slow-4", "4"), ("fast-5", "7"), ("slow-6", "1")]
     assert [a.layer.index for a in walked.analyzed] == [0, 0, 0, 1, 1]
     assert [(n.path, n.message) for n in walked.notes] == [("bad-3", "size: cannot read this one")]
+    assert "ValueError: cannot read this one" in caplog.text  # --debug shows the worker's traceback
     assert analyzer.threads == {t for t in analyzer.threads if t.startswith("mamoru-analyzer")}  # not the walker's
     assert not [t for t in threading.enumerate() if t.name.startswith("mamoru-analyzer")]  # the worker is gone
 

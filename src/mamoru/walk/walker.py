@@ -245,7 +245,7 @@ class Walker:
     ) -> None:
         """Keep an analyzer's result for the resolver, or a note saying why the file could not be analysed."""
         if isinstance(found, Exception):
-            _log_failure(analyzer.name, record.path)
+            _log_failure(analyzer.name, record.path, found)
             result.notes.append(
                 Note(
                     kind=NoteKind.UNKNOWN,
@@ -267,8 +267,12 @@ class Walker:
             read_here[content.info.path] = content
 
 
-def _log_failure(analyzer: str, path: str) -> None:
-    """Log an analyzer's exception with its traceback (shown with --debug); logging loads only if needed."""
+def _log_failure(analyzer: str, path: str, error: Exception) -> None:
+    """Log an analyzer's exception with its traceback (shown with --debug); logging loads only if needed.
+
+    The exception is passed, not taken from the current context: a background analyzer's failure is
+    logged on the walk's thread, after the worker thread caught it.
+    """
     import logging
 
-    logging.getLogger(__name__).debug("analyzer %s failed on /%s", analyzer, path, exc_info=True)
+    logging.getLogger(__name__).debug("analyzer %s failed on /%s", analyzer, path, exc_info=error)
