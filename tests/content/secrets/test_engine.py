@@ -158,3 +158,13 @@ def test_patterns_finish_on_hostile_input(hostile: str) -> None:
     take a fraction of a second, where backtracking would take far longer than the (generous) budget."""
     outcome = SecretScanner(time_budget=30).scan(hostile, "app/config.yaml")
     assert not outcome.timed_out
+
+
+def test_every_expression_compiles() -> None:
+    """The scanner compiles a format's expression only when its keywords occur; all must compile."""
+    import regex
+
+    for pattern in PATTERNS:
+        regex.compile(pattern.regex)
+        if pattern.path_regex:
+            regex.compile(pattern.path_regex)
