@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
@@ -206,6 +206,7 @@ def inside(version: str, intervals: list[Interval]) -> bool:
     return False
 
 
+@example([("introduced", "0"), ("last_affected", "1.0"), ("limit", "1.0")], "1.0")  # the limit is exclusive
 @settings(max_examples=300)
 @given(events, st.sampled_from(["0.5", "1.0", "1.1", "1.5", "2.0", "2.0.1", "2.5", "3.0a1", "3.0", "4.0"]))
 def test_intervals_match_the_osv_algorithm(raw: list[tuple[str, str]], version: str) -> None:

@@ -220,7 +220,14 @@ def build_intervals(events: list[Mapping[str, Any]], scheme: Scheme) -> list[Int
     for interval in intervals:
         if interval.introduced and (1, scheme.key(interval.introduced)) >= limit_key:
             continue
-        if interval.kind is BoundKind.OPEN or (1, scheme.key(interval.bound)) > limit_key:
+        bound_key = (1, scheme.key(interval.bound)) if interval.kind is not BoundKind.OPEN else None
+        # capped when the bound lets through the limit or more (a last_affected equal to the limit
+        # includes it; the limit is exclusive)
+        if (
+            bound_key is None
+            or bound_key > limit_key
+            or (bound_key == limit_key and interval.kind is BoundKind.LAST_AFFECTED)
+        ):
             interval = Interval(interval.introduced, limit, BoundKind.LIMIT)  # noqa: PLW2901 - capped copy
         capped.append(interval)
     return capped
