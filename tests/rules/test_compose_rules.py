@@ -100,6 +100,20 @@ def test_extends_from_another_file_is_reported_at_the_extends_line(tmp_path: Pat
     assert {("MCP-007", 3), ("MCP-002", 3)} <= found
 
 
+def test_extends_file_is_relative_to_the_file_that_names_it(tmp_path: Path) -> None:
+    """common/base.yml extends lib.yml of its own folder (common/lib.yml), as Compose resolves it."""
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "base.yml").write_text(
+        "services:\n  svc:\n    extends: {file: lib.yml, service: core}\n    image: app:1\n"
+    )
+    (tmp_path / "common" / "lib.yml").write_text("services:\n  core:\n    image: app:1\n    privileged: true\n")
+    (tmp_path / "lib.yml").write_text("services:\n  core:\n    image: app:1\n")  # the wrong one: harmless
+    text = "services:\n  job:\n    extends:\n      file: common/base.yml\n      service: svc\n"
+    found, notes = findings_by_service(tmp_path, text)
+    assert notes == []
+    assert ("MCP-001", 3) in found
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

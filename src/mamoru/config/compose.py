@@ -8,6 +8,7 @@ that the value is not known rather than guess it.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -156,7 +157,9 @@ def _apply_extends(compose: ComposeFile, services: YMap, read_file: Callable[[st
                 files[name] = found if isinstance(found, YMap) else None
         return files[name]
 
-    def resolved(table: YMap, name: str, depth: int, foreign_line: int | None) -> YMap | None:
+    def resolved(table: YMap, name: str, depth: int, foreign_line: int | None, folder: str) -> YMap | None:
+        """``name`` of ``table`` with what it extends merged in; ``folder`` holds the file of ``table``,
+        relative to this file's directory (an ``extends.file`` is relative to the file that says it)."""
         body = table.get(name)
         if not isinstance(body, YMap):
             return None
@@ -176,13 +179,14 @@ def _apply_extends(compose: ComposeFile, services: YMap, read_file: Callable[[st
             compose.problems.append(f"service {name}: extends names no service")
             return own
         if base_file is not None:
-            other = other_services(str(base_file))
+            other_path = posixpath.normpath(posixpath.join(folder, str(base_file)))
+            other = other_services(other_path)
             if other is None:
                 compose.problems.append(f"service {name}: extends {base_name} from {base_file}, which cannot be read")
                 return own
-            base = resolved(other, base_name, depth + 1, line)
+            base = resolved(other, base_name, depth + 1, line, posixpath.dirname(other_path))
         else:
-            base = resolved(table, base_name, depth + 1, foreign_line)
+            base = resolved(table, base_name, depth + 1, foreign_line, folder)
         if base is None:
             compose.problems.append(f"service {name}: extends unknown service {base_name}")
             return own
@@ -190,7 +194,7 @@ def _apply_extends(compose: ComposeFile, services: YMap, read_file: Callable[[st
 
     for service in compose.services:
         if "extends" in service.data:
-            merged = resolved(services, service.name, 0, None)
+            merged = resolved(services, service.name, 0, None, "")
             if merged is not None:
                 service.data = merged
 
