@@ -17,32 +17,23 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import zipfile
 from dataclasses import dataclass, field, replace
 from typing import IO, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
 from mamoru.analyzers.lang._common import MiB, lang_package, unique
+from mamoru.analyzers.lang._zip import ArchiveError, check_directory
 from mamoru.model.inventory import Note, NoteKind
 from mamoru.model.package import Location, Package, PackageKind
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par")
-MAX_ENTRIES = 200_000  # members in one archive (the biggest real fat jars hold about 100 000)
-MAX_DIRECTORY = 64 * MiB  # central directory bytes
 MAX_METADATA_MEMBER = 1 * MiB  # pom.properties, MANIFEST.MF
 MAX_NESTED_ARCHIVE = 128 * MiB  # one nested archive, inflated
 MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
 MAX_DEPTH = 4  # archive in archive in archive in archive
 MAX_NESTED_ARCHIVES = 2_000
-_EOCD = b"PK\x05\x06"
-_EOCD64_LOCATOR = b"PK\x06\x07"
-_EOCD64 = b"PK\x06\x06"
 _FILE_NAME = re.compile(r"^(?P<artifact>[A-Za-z0-9_][\w.\-]*?)-(?P<version>\d[\w.\-+]*)\.(?:jar|war|ear|par)$", re.I)
-
-
-class ArchiveError(Exception):
-    """An archive (or a member of it) that cannot be read safely; the message is one line."""
 
 
 @dataclass(slots=True)
@@ -154,34 +145,6 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget:
         raise ArchiveError(f"{info.filename} inflates past the {bound} byte bound (zip bomb?)")
     budget.inflated -= len(data)
     return data
-
-
-def check_directory(handle: IO[bytes], size: int) -> None:
-    """Refuse archives whose central directory is missing or too large before ``zipfile`` loads it."""
-    tail_size = min(size, 65_557)  # EOCD (22 bytes) + the longest archive comment
-    handle.seek(size - tail_size)
-    tail = handle.read(tail_size)
-    at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) - at < 22:
-        raise ArchiveError("not a zip archive (no end of central directory record)")
-    entries, directory_size = struct.unpack_from("<xxxxxxxxxxHI", tail, at)
-    if entries == 0xFFFF or directory_size == 0xFFFFFFFF:  # zip64: the real numbers are elsewhere
-        locator = at - 20
-        if locator < 0 or tail[locator : locator + 4] != _EOCD64_LOCATOR:
-            raise ArchiveError("zip64 archive without a zip64 locator")
-        (record_offset,) = struct.unpack_from("<Q", tail, locator + 8)
-        if record_offset + 56 > size:
-            raise ArchiveError("zip64 end of central directory record is past the end of the file")
-        handle.seek(record_offset)
-        record = handle.read(56)
-        if len(record) < 56 or record[:4] != _EOCD64:
-            raise ArchiveError("malformed zip64 end of central directory record")
-        entries, directory_size = struct.unpack_from("<32xQQ", record)
-    if entries > MAX_ENTRIES:
-        raise ArchiveError(f"archive lists {entries} entries, more than the {MAX_ENTRIES} limit")
-    if directory_size > MAX_DIRECTORY or directory_size > size:
-        raise ArchiveError(f"central directory of {directory_size} bytes is too large for the archive")
-    handle.seek(0)
 
 
 def _properties(data: bytes) -> dict[str, str]:

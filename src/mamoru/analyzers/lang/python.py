@@ -2,7 +2,7 @@
 
 Eggs (what ``easy_install`` and ``setup.py install`` left behind) are either directories
 (``name-1.0-py3.8.egg/EGG-INFO/PKG-INFO``) or zip files; a zip egg's ``EGG-INFO/PKG-INFO`` is read
-with the same bounds as Java archives (central directory checked before ``zipfile`` loads it).
+with the same bounds as Java archives (:mod:`._zip`: central directory checked before ``zipfile`` loads it).
 
 Core metadata is parsed with ``packaging.metadata.parse_email`` (the PyPA reference parser),
 leniently: fields it cannot read are ignored, a file without a name or version is an unknown.
@@ -64,7 +64,7 @@ class PythonDistributionAnalyzer:
 
 def _egg_metadata(content: FileContent) -> bytes:
     """``EGG-INFO/PKG-INFO`` of a zip egg (raises :class:`AnalyzerParseError`)."""
-    from mamoru.analyzers.lang.java import ArchiveError, check_directory
+    from mamoru.analyzers.lang._zip import ArchiveError, check_directory
 
     with content.open() as handle:
         try:
