@@ -490,7 +490,20 @@ def find_mamoru(explicit: Path | None) -> Path:
     found = beside if beside.exists() else shutil.which("mamoru")
     if not found:
         raise SystemExit("mamoru not found; pass --mamoru")
+    compile_bytecode(Path(found))
     return Path(found)
+
+
+def compile_bytecode(mamoru: Path) -> None:
+    """Byte-compile mamoru's modules first, as installing a wheel does.
+
+    An editable install keeps the sources in the checkout, and with ``PYTHONDONTWRITEBYTECODE`` set
+    (some CI and sandbox images set it) Python would compile every module again in every timed run.
+    """
+    python = script_python(mamoru)
+    where = output_of([*python, "-c", "import mamoru, os; print(os.path.dirname(mamoru.__file__))"])
+    if where != "unknown":
+        subprocess.run([*python, "-m", "compileall", "-q", where], check=False, stdout=subprocess.DEVNULL)
 
 
 def output_of(cmd: Sequence[str]) -> str:

@@ -8,10 +8,12 @@ the ignore entry's reason. The BOM is then a VEX document other tools can read.
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO, cast
 
-from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
@@ -22,7 +24,7 @@ from cyclonedx.model.impact_analysis import (
     ImpactAnalysisResponse,
     ImpactAnalysisState,
 )
-from cyclonedx.model.license import License
+from cyclonedx.model.license import DisjunctiveLicense, License
 from cyclonedx.model.vulnerability import (
     BomTarget,
     BomTargetVersionRange,
@@ -179,21 +181,70 @@ def _vulnerability(finding: Finding, refs: dict[str, str], number: int) -> Vulne
 
 
 class Licenses:
-    """cyclonedx-python-lib's license factory, once per distinct license string.
+    """License strings as CycloneDX licenses, classified as cyclonedx-python-lib's ``LicenseFactory`` does.
 
-    The factory tells SPDX ids, SPDX expressions and free-form names apart by parsing each string
-    (about 0.1 ms); a Debian image repeats a few dozen license names across its packages.
+    The factory makes an SPDX id a license ``id``, a valid SPDX expression an ``expression`` and
+    anything else a license ``name``; telling expressions apart loads license-expression's index
+    of 2,700 license keys and builds a tokenizer over it, 0.05 s before the first answer. Most
+    strings are decided here without it: a string whose words are not all operators and known
+    keys cannot be a valid expression (the parser reports unknown keys as errors), so it is a
+    name. Only a string made entirely of known words goes to the factory. ``tests/report/
+    test_cyclonedx_licenses.py`` checks that this gives the factory's answer, for every key the
+    parser knows and for the license strings of real images.
     """
 
+    _OPERATORS = frozenset({"and", "or", "with"})
+    # Keys license-expression knows that are not in CycloneDX's SPDX id list (the test above keeps
+    # this equal to the library's); two contain a space, so they are looked for in the whole string.
+    PARSER_ONLY_KEYS = frozenset({
+        "agpl-1.0+", "agpl-3.0+", "assembly-exception", "bsd-2", "gfdl-1.1+", "gfdl-1.2+", "gfdl-1.3+",
+        "gpl", "gpl 2.0", "gpl 2.0+", "verbatim-man-pages",
+    })  # fmt: skip
+
     def __init__(self) -> None:
-        self._factory = LicenseFactory()
         self._made: dict[str, License] = {}
+        self._ids = spdx_ids()
+        self._factory: Any = None
 
     def make(self, text: str) -> License:
         made = self._made.get(text)
         if made is None:
-            made = self._made[text] = self._factory.make_from_string(text)
+            made = self._made[text] = self._classify(text)
         return made
+
+    def _classify(self, text: str) -> License:
+        spdx_id = self._ids.get(text.lower())
+        if spdx_id is not None:
+            return DisjunctiveLicense(id=spdx_id)
+        if self._may_be_expression(text):
+            if self._factory is None:
+                from cyclonedx.contrib.license.factories import LicenseFactory
+
+                self._factory = LicenseFactory()
+            return cast(License, self._factory.make_from_string(text))
+        return DisjunctiveLicense(name=text)
+
+    def _may_be_expression(self, text: str) -> bool:
+        lowered = text.lower()
+        if any(" " in key and key in lowered for key in self.PARSER_ONLY_KEYS):
+            return True
+        for word in _WORDS.split(lowered):
+            if word and not (word in self._OPERATORS or word in self._ids or word in self.PARSER_ONLY_KEYS
+                    or word.startswith(("licenseref-", "documentref-"))):  # fmt: skip
+                return False
+        return True
+
+
+_WORDS = re.compile(r"[\s()]+")
+
+
+@functools.cache
+def spdx_ids() -> dict[str, str]:
+    """CycloneDX's list of SPDX license and exception ids, by lower-case id (as ``cyclonedx.spdx`` reads it)."""
+    from cyclonedx.schema._res import SPDX_JSON
+
+    with open(SPDX_JSON, encoding="utf-8") as schema:
+        return {spdx_id.lower(): spdx_id for spdx_id in json.load(schema)["enum"]}
 
 
 def _component(package: Package, licenses: Licenses, seen_refs: set[str]) -> Component:

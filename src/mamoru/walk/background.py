@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mamoru.analyzers.base import AnalysisResult, Analyzer, FileContent
 from mamoru.model.artifact import Layer
 from mamoru.model.inventory import FileRecord
+
+if TYPE_CHECKING:  # concurrent.futures is imported when a first file is handed over (most scans never do)
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 MAX_WAITING_BYTES = 64 * 1024 * 1024
 
@@ -56,6 +59,8 @@ class BackgroundAnalyses:
             return
         detached = FileContent(content.info, data=data)
         if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mamoru-analyzer")
         future = self._executor.submit(analyzer.analyze, detached)
         self._waiting.append(_Waiting(analyzer, record, layer, previous, len(data), future))
