@@ -65,6 +65,20 @@ def test_missing_target(cache_dir: Path, tmp_path: Path) -> None:
     assert_one_line_error(mamoru("fs", str(tmp_path / "nope")), 2, "no such file or directory")
 
 
+def test_empty_target(cache_dir: Path) -> None:
+    assert_one_line_error(mamoru("image", "", env=NO_DAEMON), 2, "target is empty")
+
+
+@pytest.mark.images
+def test_platform_other_than_the_images_is_refused(images: Path, cache_dir: Path) -> None:
+    """A single image is not another platform's because --platform says so; a matching or partial one is fine."""
+    for target in (images / "base-docker.tar", f"{images / 'oci'}:base"):
+        assert_one_line_error(mamoru("sbom", str(target), "--platform", "linux/arm64"), 2,
+                              "is a linux/amd64 image, not linux/arm64 (--platform)")  # fmt: skip
+        for platform in ("linux/amd64", "linux"):
+            assert mamoru("sbom", str(target), "--platform", platform, "-q", "-o", os.devnull).returncode == 0
+
+
 def test_fs_on_an_image_points_to_image(cache_dir: Path, tmp_path: Path) -> None:
     image = docker_archive(tmp_path / "img.tar", ImageSpec(layers=[layer_tar(files(("etc/os-release", OS_RELEASE)))]))
     assert_one_line_error(mamoru("fs", str(image)), 2, "is a container image", "mamoru image")

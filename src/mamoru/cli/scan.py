@@ -16,7 +16,8 @@ SBOM_FORMATS = ("cyclonedx", "spdx-json", "json")
 SCANNER_NAMES = tuple(kind.value for kind in FindingKind)
 
 _platform = click.option(
-    "--platform", help="Platform of a multi-arch image, e.g. linux/arm64 (default: this machine's)."
+    "--platform",
+    help="Platform of a multi-arch image, e.g. linux/arm64 (default: this machine's); a single image must match it.",
 )
 _docker_host = click.option(
     "--docker-host", help="Docker daemon for image names that are not paths (default: $DOCKER_HOST)."

@@ -35,16 +35,34 @@ def split_reference(target: str) -> tuple[str, str | None]:
 
 def open_image(target: str, limits: Limits, platform: str | None = None, docker_host: str | None = None) -> ImageSource:
     """Open an image target: archive, layout, or (when it is no path) an image in the Docker daemon."""
+    if not target:
+        raise TargetError("the image target is empty: give an archive, a layout directory or an image name")
     path, ref = split_reference(target)
     if os.path.isdir(path):
-        return _open_store(DirectoryStore(path), target, ref, platform, limits, "directory")
+        layout = _open_store(DirectoryStore(path), target, ref, platform, limits, "directory")
+        return _checked_platform(layout, platform)
     if os.path.isfile(path):
-        return _open_archive(path, target, ref, platform, limits)
+        return _checked_platform(_open_archive(path, target, ref, platform, limits), platform)
     if os.path.exists(path):
         raise TargetError(f"{path}: not a regular file or directory")
     from mamoru.targets.daemon import open_daemon_image
 
     return open_daemon_image(target, limits, docker_host)
+
+
+def _checked_platform(source: StoredImage, platform: str | None) -> StoredImage:
+    """Refuse an image whose config names another platform than ``--platform`` asked for.
+
+    An index is searched by platform; a single image (a docker-archive, a layout without an index)
+    is what it is, and scanning it as another platform would report the wrong packages' advisories.
+    """
+    image = source.artifact.image
+    if platform and image is not None:
+        have = (image.os, image.architecture, image.variant)
+        if any(want and got and want != got for want, got in zip(platform.split("/"), have, strict=False)):
+            source.close()
+            raise TargetError(f"{source.artifact.name} is a {image.platform} image, not {platform} (--platform)")
+    return source
 
 
 def open_filesystem(target: str, limits: Limits) -> RootfsSource:
@@ -54,7 +72,7 @@ def open_filesystem(target: str, limits: Limits) -> RootfsSource:
     return open_rootfs(target, limits)
 
 
-def _open_archive(path: str, target: str, ref: str | None, platform: str | None, limits: Limits) -> ImageSource:
+def _open_archive(path: str, target: str, ref: str | None, platform: str | None, limits: Limits) -> StoredImage:
     with open(path, "rb") as handle:
         head = handle.read(8)
     cleanup: Callable[[], None] | None = None
