@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mamoru.config.detect import ConfigType
 from mamoru.config.scanner import MAX_FILE_BYTES, scan_paths
 from mamoru.errors import TargetError
 from mamoru.model.finding import FindingKind, Rule, Severity
@@ -105,6 +106,19 @@ def test_bad_files_become_notes_and_the_scan_goes_on(tmp_path: Path) -> None:
     assert "MDF-011" in found["good/Dockerfile"] and "MDF-011" in found["unknown/Dockerfile"]
 
 
+def test_fifos_named_like_config_files_do_not_block_the_walk(tmp_path: Path) -> None:
+    """Opening a FIFO waits for a writer; the scan must skip it instead of hanging."""
+    write(tmp_path, "Dockerfile", "FROM alpine:3.22\nUSER root\n")
+    write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx:${TAG}\n")
+    os.mkfifo(tmp_path / "Dockerfile.dev")
+    os.mkfifo(tmp_path / ".env")  # read for the Compose file's variables
+    result = scan_paths([str(tmp_path)])
+    notes = {note.path: note.message for note in result.notes}
+    assert notes["Dockerfile.dev"] == "not a regular file"
+    assert "MDF-011" in rules_by_file(result)["Dockerfile"]
+    assert ("compose.yaml", ConfigType.COMPOSE) in result.files
+
+
 def test_an_explicit_file_of_no_known_type_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "notes.txt", "hello\n")
     result = scan_paths([str(path)])
@@ -113,8 +127,6 @@ def test_an_explicit_file_of_no_known_type_is_reported(tmp_path: Path) -> None:
     assert forced.findings == []
     sniffed = scan_paths([str(write(tmp_path, "build.docker", "FROM alpine\n"))], forced_type=None)
     assert {f.rule_id for f in sniffed.findings} >= {"MDF-001"} and not sniffed.notes  # FROM first: a Dockerfile
-    from mamoru.config.detect import ConfigType
-
     assert {
         f.rule_id for f in scan_paths([str(tmp_path / "build.docker")], forced_type=ConfigType.DOCKERFILE).findings
     } >= {"MDF-001"}

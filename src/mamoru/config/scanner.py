@@ -189,7 +189,10 @@ class _Runner:
 
     def _read(self, candidate: Candidate) -> bytes | None:
         try:
-            with open(candidate.real, "rb") as handle:
+            # O_NONBLOCK: opening a FIFO (a directory may hold one named like a Dockerfile) must not
+            # wait for a writer; fstat then tells it apart and it is skipped
+            fd = os.open(candidate.real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            with os.fdopen(fd, "rb") as handle:
                 info = os.fstat(handle.fileno())
                 if not stat.S_ISREG(info.st_mode):
                     self.note(NoteKind.SKIPPED, candidate.display, "not a regular file")
@@ -237,8 +240,9 @@ class _Runner:
         env: dict[str, str] = {}
         dotenv = os.path.join(os.path.dirname(candidate.real) or ".", ".env")
         try:
-            with open(dotenv, "rb") as handle:
-                env = parse_dotenv(handle.read(256 * 1024).decode("utf-8", "replace"))
+            if stat.S_ISREG(os.stat(dotenv).st_mode):  # a FIFO named .env would block the read
+                with open(dotenv, "rb") as handle:
+                    env = parse_dotenv(handle.read(256 * 1024).decode("utf-8", "replace"))
         except OSError:
             pass
         directory = os.path.dirname(candidate.real) or "."
