@@ -156,3 +156,36 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("FROM\n", "FROM requires either one or three arguments"),
+        ("FROM a b\n", "FROM requires either one or three arguments"),
+        ("FROM a AS\n", "FROM requires either one or three arguments"),
+        ("FROM a\nUSER\n", "USER requires exactly one argument"),
+        ("FROM a\nWORKDIR\n", "WORKDIR requires exactly one argument"),
+        ("FROM a\nSTOPSIGNAL\n", "STOPSIGNAL requires exactly one argument"),
+        ("FROM a\nEXPOSE\n", "EXPOSE requires at least one argument"),
+        ("FROM a\nLABEL\n", "LABEL requires at least one argument"),
+        ("FROM a\nVOLUME\n", "VOLUME requires at least one argument"),
+        ("FROM a\nHEALTHCHECK\n", "HEALTHCHECK requires at least one argument"),
+        ("FROM a\nCOPY app\n", "COPY requires at least two arguments: sources and a destination"),
+        ("FROM a\nADD <<EOF\nx\nEOF\n", "ADD requires at least two arguments: sources and a destination"),
+        ("FROM a\nSHELL /bin/bash -c\n", "SHELL requires the arguments to be in JSON form"),
+    ],
+)
+def test_argument_counts_buildkit_refuses(text: str, problem: str) -> None:
+    """The syntax parser lets these through; BuildKit's instruction parser stops the build (same errors)."""
+    line = 2 if text.startswith("FROM a\n") else 1
+    assert parse_dockerfile(text).problems == [(line, problem)]
+
+
+def test_argument_counts_buildkit_accepts() -> None:
+    text = (
+        'FROM a AS b\nMAINTAINER John Doe <j@example.com>\nLABEL a=b c="d e"\nENV A=1 B=2\nENV C 3\n'
+        "HEALTHCHECK NONE\nONBUILD RUN echo hi\nARG A B\nUSER 10:10\nEXPOSE 80/tcp 443\nWORKDIR /app\n"
+        'SHELL ["/bin/sh", "-c"]\nCOPY <<EOF /etc/motd\nhi\nEOF\nADD --chmod=644 a b /dst/\nSTOPSIGNAL SIGTERM\n'
+    )
+    assert parse_dockerfile(text).problems == []

@@ -7,7 +7,7 @@ build stages and their names, ``ARG``/``ENV`` expansion with BuildKit's rules (`
 first ``FROM`` is global and only visible to ``FROM`` lines and to stages that re-declare it; ``ENV``
 beats ``ARG``; a stage built ``FROM`` an earlier stage inherits that stage's environment), line
 numbers for every command inside a joined ``RUN`` line, comments (for inline suppressions) and the
-problems BuildKit would refuse (unknown instructions, instructions before ``FROM``).
+problems BuildKit would refuse (unknown instructions, instructions before ``FROM``, wrong argument counts).
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ KNOWN_INSTRUCTIONS = frozenset(
         "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"
     }
 )  # fmt: skip
+# How many arguments BuildKit's instruction parser accepts (frontend/dockerfile/instructions/parse.go);
+# the syntax parser lets ``FROM`` or ``USER`` with none through, the build then stops with these errors.
+_EXACTLY_ONE = frozenset({"USER", "WORKDIR", "STOPSIGNAL", "MAINTAINER"})
+_AT_LEAST_ONE = frozenset({"ARG", "ENV", "EXPOSE", "HEALTHCHECK", "LABEL", "ONBUILD", "VOLUME"})
+_WITH_DESTINATION = frozenset({"ADD", "COPY"})
 # instructions whose arguments BuildKit expands with ARG/ENV values
 EXPANDED = frozenset(
     {"ADD", "ARG", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
@@ -319,6 +324,8 @@ class _Resolver:
             keyword = instruction.keyword
             if keyword not in KNOWN_INSTRUCTIONS:
                 self.df.problems.append((instruction.line, f"unknown instruction {keyword}"))
+            elif (arity := arity_problem(instruction)) is not None:
+                self.df.problems.append((instruction.line, arity))
             if keyword == "FROM":
                 self._from(instruction)
                 continue
@@ -436,3 +443,21 @@ class _Resolver:
         instruction.args = tuple(args)
         instruction.flags = tuple(flags)
         instruction.unresolved = frozenset(unresolved)
+
+
+def arity_problem(instruction: Instruction) -> str | None:
+    """BuildKit's error for an instruction with the wrong number of arguments, or None."""
+    keyword, count = instruction.keyword, len(instruction.raw_args)
+    if keyword == "FROM":
+        if count == 1 or (count == 3 and instruction.raw_args[1].lower() == "as"):
+            return None
+        return "FROM requires either one or three arguments"
+    if keyword in _EXACTLY_ONE and count != 1:
+        return f"{keyword} requires exactly one argument"
+    if keyword in _AT_LEAST_ONE and count == 0:
+        return f"{keyword} requires at least one argument"
+    if keyword in _WITH_DESTINATION and count < 2:
+        return f"{keyword} requires at least two arguments: sources and a destination"
+    if keyword == "SHELL" and not instruction.json:
+        return "SHELL requires the arguments to be in JSON form"
+    return None
