@@ -109,3 +109,19 @@ def test_sarif_has_paths_relative_to_the_scanned_directory(tmp_path: Path) -> No
         for r in run["results"]
     }  # fmt: skip
     assert ("MDF-011", "Dockerfile", 5) in places and ("MK8S-004", "k8s/pod.yaml", 5) in places
+
+
+def test_trusted_registry_option_and_setting(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM registry.example.com/base:1\nFROM alpine:3.22\nUSER 1000\n")
+
+    def lines(*args: str, cwd: Path | None = None) -> list[int]:
+        result = mamoru("config", str(dockerfile), "-f", "json", "-q", *args, cwd=cwd)
+        assert result.returncode == 0, result.stderr
+        return [f["location"]["line"] for f in json.loads(result.stdout)["findings"] if f["ruleId"] == "MDF-097"]
+
+    assert lines() == []
+    assert lines("--trusted-registry", "registry.example.com") == [2]
+    (tmp_path / "mamoru.yaml").write_text("trusted-registries: [docker.io]\n")
+    assert lines(cwd=tmp_path) == [1]
+    assert lines("--trusted-registry", "*.example.com", cwd=tmp_path) == [2]  # the command line wins

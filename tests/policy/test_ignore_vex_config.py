@@ -205,9 +205,11 @@ def test_config_file_discovery_relative_paths_and_cli_precedence(tmp_path: Path)
         tmp_path,
         "mamoru.yaml",
         "scanners: [secret, malware]\nseverity: HIGH,CRITICAL\nfail-on: high\n"
-        "yara-rules: [rules]\nignore-unfixed: true\n",
+        "yara-rules: [rules]\nignore-unfixed: true\ntrusted-registries: [registry.example.com, docker.io]\n",
     )
     settings = load_settings({}, cwd=tmp_path)
+    assert settings.trusted_registries == ("registry.example.com", "docker.io")
+    assert load_settings({"trusted_registries": ("quay.io",)}, cwd=tmp_path).trusted_registries == ("quay.io",)
     assert settings.scanners == {FindingKind.SECRET, FindingKind.MALWARE}
     assert settings.policy.severities == {Severity.HIGH, Severity.CRITICAL}
     assert settings.policy.fail_on is Severity.HIGH and settings.policy.ignore_unfixed

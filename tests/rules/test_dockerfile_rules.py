@@ -191,3 +191,24 @@ def test_secret_name_heuristics(tmp_path: Path) -> None:
 )
 def test_pipes_without_pipefail(tmp_path: Path, text: str, lines: list[int]) -> None:
     assert scan(tmp_path, text).get("MDF-096", []) == lines
+
+
+def test_trusted_registries(tmp_path: Path) -> None:
+    """MDF-097 (hadolint DL3026): only with a trusted list; Docker Hub is docker.io, ``*.domain`` its subdomains."""
+    from mamoru.rules.dockerfile.image import trusted_registry_check
+
+    text = (
+        "ARG BASE\nFROM alpine:3.22 AS build\nFROM registry.example.com/base/python:3.12\n"
+        "FROM cache.mirror.example.com/x:1\nFROM build\nFROM scratch\nFROM ${BASE}\n"
+        "FROM docker.io/library/debian:12\nFROM Quay.IO/org/img:1\nFROM mirror.example.com/y:2\n"
+    )
+    (tmp_path / "Dockerfile").write_text(text)
+    assert "MDF-097" not in scan(tmp_path, text)  # no list given: not checked
+
+    def flagged(*trusted: str) -> list[int]:
+        findings = scan_paths([str(tmp_path / "Dockerfile")], extra_checks=[trusted_registry_check(trusted)]).findings
+        return [f.location.line or 0 for f in findings if f.rule_id == "MDF-097"]
+
+    assert flagged("registry.example.com", "*.mirror.example.com") == [2, 8, 9, 10]
+    assert flagged("docker.io", "REGISTRY.example.com", "quay.io") == [4, 10]
+    assert flagged("*") == []

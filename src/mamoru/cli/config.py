@@ -30,6 +30,13 @@ TYPE_NAMES = ("dockerfile", "compose", "kubernetes")
     type=click.Path(exists=True),
     help="Custom rules: a Rego file or a directory of them (repeatable); see docs/rules.md.",
 )
+@click.option(
+    "--trusted-registry",
+    "trusted_registries",
+    multiple=True,
+    help="Registry base images may come from (repeatable; docker.io is Docker Hub, *.example.com its "
+    "subdomains); other FROM images are reported (MDF-097, hadolint DL3026).",
+)
 @policy_options
 def config(paths: tuple[str, ...], config_type: str | None, rule_paths: tuple[str, ...], **values: Any) -> None:
     """Check Dockerfiles, Compose files and Kubernetes manifests (files or directories).
@@ -40,6 +47,7 @@ def config(paths: tuple[str, ...], config_type: str | None, rule_paths: tuple[st
     """
     target = " ".join(paths)
     policy = take_policy(values)
+    policy["trusted_registries"] = values.pop("trusted_registries")
 
     def scan(progress: Any, settings: Any) -> Any:
         from mamoru.config.detect import ConfigType
@@ -52,6 +60,10 @@ def config(paths: tuple[str, ...], config_type: str | None, rule_paths: tuple[st
             from mamoru.rules.custom import load_custom_rules
 
             extra = load_custom_rules(rule_paths)
+        if settings.trusted_registries:
+            from mamoru.rules.dockerfile.image import trusted_registry_check
+
+            extra.append(trusted_registry_check(settings.trusted_registries))
         forced = ConfigType(config_type) if config_type else None
         result = scan_paths(paths, forced_type=forced, extra_checks=extra)
         artifact = Artifact(name=target, kind=ArtifactKind.CONFIG, source="config-files")

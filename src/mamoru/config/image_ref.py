@@ -9,6 +9,9 @@ _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
 DEFAULT_REGISTRY = "docker.io"
 
 
+DOCKER_HUB = ("", "docker.io", "index.docker.io", "registry-1.docker.io")  # how a reference names Docker Hub
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRef:
     """``[registry/]repository[:tag][@digest]``, split the way the Docker CLI splits it.
@@ -31,9 +34,16 @@ class ImageRef:
     @property
     def hub_name(self) -> str:
         """The repository on Docker Hub without ``library/`` (``python``, ``bitnami/redis``); else the full one."""
-        if self.registry in ("", "docker.io", "index.docker.io", "registry-1.docker.io"):
+        if self.registry in DOCKER_HUB:
             return self.repository.removeprefix("library/")
         return f"{self.registry}/{self.repository}"
+
+    @property
+    def registry_host(self) -> str:
+        """The registry the image is pulled from, lower-case; ``docker.io`` for Docker Hub."""
+        if self.registry in DOCKER_HUB:
+            return "docker.io"
+        return self.registry.lower()
 
     @property
     def is_latest(self) -> bool:

@@ -14,6 +14,7 @@
     secret-allowlist: secrets-allow.yaml
     yara-rules: [rules/yara]
     malware-hashes: [bad.sha256]
+    trusted-registries: [registry.example.com, "*.mirror.example.com", docker.io]   # `mamoru config`
 
 Relative paths are relative to the config file. Without ``--config``, ``mamoru.yaml`` in the current
 directory is read when it exists, and so is ``.mamoruignore.yaml`` when no ignore file is named.
@@ -35,7 +36,7 @@ from mamoru.policy.yamlsource import Located, load
 
 DEFAULT_CONFIG = "mamoru.yaml"
 DEFAULT_IGNORE_FILE = ".mamoruignore.yaml"
-LIST_KEYS = ("scanners", "severity", "vex", "yara-rules", "malware-hashes")
+LIST_KEYS = ("scanners", "severity", "vex", "yara-rules", "malware-hashes", "trusted-registries")
 PATH_KEYS = ("ignore-file", "db", "secret-allowlist")
 BOOL_KEYS = ("ignore-unfixed", "show-suppressed")
 KEYS = frozenset({*LIST_KEYS, *PATH_KEYS, *BOOL_KEYS, "fail-on", "exit-code"})
@@ -62,6 +63,7 @@ class Settings:
     scanners: frozenset[FindingKind] | None = None  # None: every available scanner
     content: ContentSettings = field(default_factory=ContentSettings)
     db_path: Path | None = None
+    trusted_registries: tuple[str, ...] = ()  # `mamoru config`: base images must come from these (MDF-097)
 
 
 def load_settings(cli: Mapping[str, Any], cwd: Path | None = None) -> Settings:
@@ -97,6 +99,7 @@ def load_settings(cli: Mapping[str, Any], cwd: Path | None = None) -> Settings:
             secret_allowlist=load_secret_allowlist(Path(allowlist)) if allowlist else (),
         ),
         db_path=Path(value("db")) if value("db") else None,
+        trusted_registries=tuple(_items(value("trusted-registries"))),
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from mamoru.config.detect import ConfigType
 from mamoru.config.dockerfile import Instruction, Stage
 from mamoru.model.finding import FindingKind, Rule, Severity
-from mamoru.rules.checks import Hit, check
+from mamoru.rules import register
+from mamoru.rules.checks import Check, Hit, check
 from mamoru.rules.dockerfile.context import DockerfileContext
 from mamoru.rules.dockerfile.eol import end_of_life
 from mamoru.rules.refs import cis_docker, nist
@@ -106,6 +108,36 @@ def end_of_life_base(context: DockerfileContext) -> Iterator[Hit]:
                 line=stage.from_instruction.line,
                 message=f"FROM {stage.image_text}: {item.what} reached its end of life on {item.since.isoformat()}",
             )
+
+
+UNTRUSTED_REGISTRY = Rule(
+    id="MDF-097", title="Base image from a registry not on the trusted list", severity=Severity.MEDIUM,
+    kind=MISCONFIG,
+    description="The organisation names the registries base images may come from (its own, a vetted mirror); "
+                "a `FROM` elsewhere brings in an image nobody reviewed. Checked only when a trusted list is "
+                "given: `--trusted-registry` or `trusted-registries` in mamoru.yaml (Docker Hub is `docker.io`; "
+                "`*.example.com` matches its subdomains).",
+    remediation="Pull the base image through a trusted registry (mirror it there) or add the registry to the list.",
+    references=("https://github.com/hadolint/hadolint/wiki/DL3026",),
+    aliases=("DL3026",),
+    compliance=nist("4.1.5") + cis_docker("4.2"),
+)  # fmt: skip
+register(UNTRUSTED_REGISTRY)  # in the catalogue always; its check runs when the scan is given a trusted list
+
+
+def trusted_registry_check(trusted: Sequence[str]) -> Check:
+    """The MDF-097 check for this list of registries (names or ``*.domain`` patterns)."""
+    patterns = tuple(name.strip().lower() for name in trusted if name.strip())
+
+    def untrusted_registry(context: DockerfileContext) -> Iterator[Hit]:
+        for stage in _external_stages(context):
+            assert stage.image is not None
+            registry = stage.image.registry_host
+            if not any(fnmatch.fnmatchcase(registry, pattern) for pattern in patterns):
+                message = f"FROM {stage.image_text} comes from {registry}, which is not a trusted registry"
+                yield Hit(line=stage.from_instruction.line, message=message)
+
+    return Check(UNTRUSTED_REGISTRY, DF, untrusted_registry)
 
 
 # --- user -------------------------------------------------------------------------------------
