@@ -154,3 +154,29 @@ Version: 5.2.15-2+b13
 Description: GNU Bourne Again SHell
 """
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
+
+
+def multi_arch_layout(source_layout: Path, layout: Path, attestation: bool = True) -> Path:
+    """An OCI layout whose index ``multi`` lists the real app image as linux/amd64 and the real alpine
+    image as linux/arm64 (their configs say so), plus an attestation manifest as BuildKit adds one."""
+    ref_name = "org.opencontainers.image.ref.name"
+    source = json.loads((source_layout / "index.json").read_text())["manifests"]
+    blobs = source_layout / "blobs" / "sha256"
+    entries = []
+    for ref, arch in (("app", "amd64"), ("alpine", "arm64")):
+        desc = next(m for m in source if m.get("annotations", {}).get(ref_name) == ref)
+        manifest = json.loads((blobs / desc["digest"].split(":")[1]).read_bytes())
+        config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_bytes())
+        config["architecture"] = arch
+        manifest["config"].update(write_blob(layout, json.dumps(config).encode()))
+        for layer in manifest["layers"]:
+            write_blob(layout, (blobs / layer["digest"].split(":")[1]).read_bytes())
+        entries.append({"mediaType": desc["mediaType"], **write_blob(layout, json.dumps(manifest).encode()),
+                        "platform": {"os": "linux", "architecture": arch}})  # fmt: skip
+    if attestation:
+        entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", **write_blob(layout, b"{}"),
+                        "platform": {"os": "unknown", "architecture": "unknown"}})  # fmt: skip
+    index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}
+    top = {"mediaType": "application/vnd.oci.image.index.v1+json", **write_blob(layout, json.dumps(index).encode()),
+           "annotations": {ref_name: "multi"}}  # fmt: skip
+    return oci_layout(layout, [top])

@@ -37,3 +37,15 @@ def test_the_configuration_rules_are_all_here() -> None:
     assert len(CONFIG_RULES) >= 110
     families = {rule.split("-")[0] for rule in CONFIG_RULES}
     assert families == {"MDF", "MCP", "MK8S", "MCF"}
+
+
+@pytest.mark.parametrize(("kind", "reported_here"), [("fail", True), ("pass", False)])
+def test_trusted_registry_fixtures(kind: str, reported_here: bool) -> None:
+    """MDF-097 runs only with a trusted list (``--trusted-registry``); its fixtures trust registry.example.com."""
+    from mamoru.rules.dockerfile.image import trusted_registry_check
+
+    trusted = trusted_registry_check(["registry.example.com"])
+    result = scan_paths([str(FIXTURES / "MDF-097" / kind)], extra_checks=[trusted])
+    assert not result.notes
+    assert ("MDF-097" in [f.rule_id for f in result.findings]) is reported_here
+    assert "MDF-097" not in reported(FIXTURES / "MDF-097" / "fail")  # no list, no check

@@ -16,10 +16,10 @@ from tests.helpers import (
     docker_archive,
     files,
     layer_tar,
+    multi_arch_layout,
     oci_layout,
     oci_manifest,
     sha256,
-    write_blob,
 )
 
 from mamoru.errors import LimitExceeded, TargetError
@@ -72,45 +72,7 @@ def test_oci_layout_by_digest_and_by_ambiguity(images: Path) -> None:
 @pytest.mark.images
 def test_multi_arch_index_is_resolved_by_platform(images: Path, tmp_path: Path) -> None:
     """An image index whose amd64 entry is the real app image and whose arm64 entry is the real alpine image."""
-    layout = tmp_path / "multi"
-    source = json.loads((images / "oci" / "index.json").read_text())["manifests"]
-    blobs = images / "oci" / "blobs" / "sha256"
-    entries = []
-    for ref, arch in (("app", "amd64"), ("alpine", "arm64")):
-        desc = next(m for m in source if m.get("annotations", {}).get(REF) == ref)
-        manifest = json.loads((blobs / desc["digest"].split(":")[1]).read_bytes())
-        config = json.loads((blobs / manifest["config"]["digest"].split(":")[1]).read_bytes())
-        config["architecture"] = arch
-        manifest["config"].update(write_blob(layout, json.dumps(config).encode()))
-        for layer in manifest["layers"]:
-            write_blob(layout, (blobs / layer["digest"].split(":")[1]).read_bytes())
-        entries.append(
-            {
-                "mediaType": desc["mediaType"],
-                **write_blob(layout, json.dumps(manifest).encode()),
-                "platform": {"os": "linux", "architecture": arch},
-            }
-        )
-    attestation = {
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        **write_blob(layout, b"{}"),
-        "platform": {"os": "unknown", "architecture": "unknown"},
-    }
-    index = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [*entries, attestation],
-    }
-    oci_layout(
-        layout,
-        [
-            {
-                "mediaType": "application/vnd.oci.image.index.v1+json",
-                **write_blob(layout, json.dumps(index).encode()),
-                "annotations": {"org.opencontainers.image.ref.name": "multi"},
-            }
-        ],
-    )
+    layout = multi_arch_layout(images / "oci", tmp_path / "multi")
     assert summary(str(layout), "linux/amd64")[1:] == ([88, 6, 6, 0, 0], 100)
     assert summary(f"{layout}:multi", "linux/arm64")[1:] == ([59], 59)
     with pytest.raises(TargetError, match=r"no linux/s390x image \(available: linux/amd64, linux/arm64\)"):

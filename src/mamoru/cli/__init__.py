@@ -61,7 +61,8 @@ def main() -> None:
     \b
     Targets are detected automatically:
       docker-archive tar (docker save, skopeo), OCI layout directory (DIR, DIR:TAG, DIR@sha256:…),
-      oci-archive tar, gzip/zstd-compressed archives, an image name in a Docker daemon,
+      oci-archive tar, gzip/zstd-compressed archives, registry://HOST/REPO:TAG (Registry API v2),
+      an image name in a Docker daemon,
       and, for `fs`, a root filesystem directory or tarball.
     """
 

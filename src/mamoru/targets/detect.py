@@ -34,9 +34,13 @@ def split_reference(target: str) -> tuple[str, str | None]:
 
 
 def open_image(target: str, limits: Limits, platform: str | None = None, docker_host: str | None = None) -> ImageSource:
-    """Open an image target: archive, layout, or (when it is no path) an image in the Docker daemon."""
+    """Open an image target: archive, layout, ``registry://`` reference, or (no path) an image in the Docker daemon."""
     if not target:
         raise TargetError("the image target is empty: give an archive, a layout directory or an image name")
+    if target.startswith("registry://"):
+        from mamoru.targets.registry import open_registry_image
+
+        return _checked_platform(open_registry_image(target, limits, platform), platform)
     path, ref = split_reference(target)
     if os.path.isdir(path):
         layout = _open_store(DirectoryStore(path), target, ref, platform, limits, "directory")

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("cache_dir")
 def jar(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+        for name, data in members.items():  # a fixed timestamp: the same bytes in every run and xdist worker
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, compress_type=compression)
     return buffer.getvalue()
 
 
@@ -106,6 +106,7 @@ def test_member_that_lies_about_its_size(tmp_path: Path) -> None:
         (b"PK\x05\x06" + b"\0" * 4 + (0xFFF0).to_bytes(2, "little") * 2 + (1 << 30).to_bytes(4, "little") + b"\0" * 6,
          "central directory of"),
     ],
+    ids=["not-a-zip", "truncated-jar", "huge-central-directory"],
 )  # fmt: skip
 def test_corrupt_archives_are_unknowns(tmp_path: Path, data: bytes, reason: str) -> None:
     good = jar({"META-INF/maven/org.x/good/pom.properties": pom("org.x", "good", "2")})
