@@ -147,7 +147,9 @@ class RegistryClient:
             raise TargetError(f"{SCHEME}{self.reference}: the registry's token realm {realm[:80]!r} is not a URL")
         query = urllib.parse.urlencode({k: v for k, v in params.items() if k in ("service", "scope")})
         request = urllib.request.Request(f"{realm}?{query}" if query else realm)  # noqa: S310 - http(s) checked above
-        if self._credentials is not None:
+        realm_host = urllib.parse.urlparse(realm).hostname or ""
+        if self._credentials is not None and (realm.startswith("https://") or _is_loopback(realm_host)):
+            # a password goes to the token service only over TLS (or to this machine), never in clear
             token = base64.b64encode(":".join(self._credentials).encode()).decode()
             request.add_unredirected_header("Authorization", f"Basic {token}")
         try:
