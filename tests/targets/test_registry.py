@@ -19,6 +19,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from spdx_tools.spdx.parser.json import json_parser
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from tests.conftest import mamoru, which
 from tests.helpers import multi_arch_layout
 
@@ -111,7 +115,19 @@ def test_cli_sbom_and_one_line_errors(registry: tuple[str, Path, str], tmp_path:
     host, _, _ = registry
     out = tmp_path / "bom.json"
     assert mamoru("sbom", f"registry://{host}/mamoru/base:1", "-q", "-o", str(out)).returncode == 0
-    assert len([c for c in json.loads(out.read_text())["components"] if c["type"] == "library"]) == 88
+    bom = json.loads(out.read_text())
+    assert len([c for c in bom["components"] if c["type"] == "library"]) == 88
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.read_text()) is None
+    image = scan_image(f"registry://{host}/mamoru/base:1", ScanOptions()).artifact.image
+    assert image is not None
+    digest = image.repo_digests[0]
+    assert digest.startswith(f"{host}/mamoru/base@sha256:")
+    assert bom["metadata"]["component"]["purl"] == (
+        f"pkg:oci/base@{digest.split('@')[1]}?arch=amd64&repository_url={host}/mamoru/base&tag=1"
+    )
+    spdx = tmp_path / "bom.spdx.json"
+    assert mamoru("sbom", f"registry://{host}/mamoru/base:1", "-q", "-f", "spdx-json", "-o", str(spdx)).returncode == 0
+    assert validate_full_spdx_document(json_parser.parse_from_file(str(spdx))) == []
     report = mamoru("image", f"registry://{host}/mamoru/base:1", "-q", "-f", "json", "--scanners", "secret")
     schema = json.loads(resources.files("mamoru.report").joinpath("schema/report-v1.json").read_text())
     jsonschema.validate(json.loads(report.stdout), schema)

@@ -43,6 +43,7 @@ from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.package import Package
 from mamoru.model.report import ScanReport
 from mamoru.report.properties import artifact_properties, package_properties
+from mamoru.scan.purl import image_purl
 
 
 def render(report: ScanReport, stream: TextIO) -> None:
@@ -60,10 +61,12 @@ def build_bom(report: ScanReport) -> Bom:
         Component(type=ComponentType.APPLICATION, name="mamoru", version=report.tool_version)
     )
     root_type = ComponentType.CONTAINER if artifact.kind is ArtifactKind.CONTAINER_IMAGE else ComponentType.FILE
+    root_purl = image_purl(artifact.image)
     root = Component(
         type=root_type,
         name=artifact.name,
         bom_ref="artifact",
+        purl=PackageURL.from_string(root_purl) if root_purl else None,
         properties=[Property(name=k, value=v) for k, v in artifact_properties(artifact)],
     )
     bom.metadata.component = root

@@ -34,6 +34,7 @@ from mamoru.model.artifact import ArtifactKind
 from mamoru.model.package import Package as MamoruPackage
 from mamoru.model.report import ScanReport
 from mamoru.report.properties import artifact_properties, package_properties
+from mamoru.scan.purl import image_purl
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 NAMESPACE_BASE = "https://spdx.org/spdxdocs/mamoru"
@@ -71,6 +72,9 @@ def build_document(report: ScanReport) -> Document:
         download_location=SpdxNoAssertion(),
         files_analyzed=False,
         primary_package_purpose=purpose,
+        external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl)]
+        if (purl := image_purl(artifact.image))
+        else [],
     )
     document.packages.append(root)
     document.relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, root.spdx_id))

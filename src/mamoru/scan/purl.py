@@ -6,6 +6,7 @@ import re
 
 from packageurl import PackageURL
 
+from mamoru.model.artifact import ImageMetadata
 from mamoru.model.inventory import OSRelease
 from mamoru.model.package import Package, PackageKind
 
@@ -86,3 +87,24 @@ def purl_for(package: Package, os: OSRelease | None) -> str:
     return PackageURL(
         type=package.kind.value, namespace=namespace, name=name, version=version, qualifiers=qualifiers or None
     ).to_string()
+
+
+def image_purl(image: ImageMetadata | None) -> str | None:
+    """``pkg:oci/NAME@DIGEST?repository_url=…&arch=…&tag=…`` for an image known by a repository digest.
+
+    The purl specification's ``oci`` type names an image by its manifest (or index) digest; an image
+    read from an archive has no repository digest and gets no purl.
+    """
+    if image is None or not image.repo_digests:
+        return None
+    repository, _, digest = image.repo_digests[0].partition("@")
+    if not repository or not digest:
+        return None
+    qualifiers = {"repository_url": repository}
+    if image.architecture:
+        qualifiers["arch"] = image.architecture
+    tags = [tag.rsplit(":", 1)[1] for tag in image.repo_tags if tag.startswith(repository + ":")]
+    if tags:
+        qualifiers["tag"] = tags[0]
+    name = repository.rsplit("/", 1)[-1].lower()
+    return PackageURL(type="oci", name=name, version=digest, qualifiers=qualifiers).to_string()

@@ -27,7 +27,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.client import HTTPMessage
 from typing import IO
 
@@ -206,6 +206,7 @@ class RegistryStore:
         self._limits = limits
         self._manifests: dict[str, bytes] = {}  # digest -> manifest bytes fetched so far
         self._manifest_digests: set[str] = set()  # digests that index manifests name (fetched from /manifests/)
+        self.top_digest = ""  # the digest of the manifest or index the reference names
         self._index = self._top_index(reference)
 
     def _top_index(self, reference: RegistryReference) -> bytes:
@@ -214,6 +215,7 @@ class RegistryStore:
         if reference.digest and reference.digest.startswith("sha256:") and digest != reference.digest:
             raise TargetError(f"{self.name}: the registry's manifest has digest {digest}, not {reference.digest}")
         self._manifests[digest] = data
+        self.top_digest = digest
         descriptor = {"mediaType": media_type, "digest": digest, "size": len(data)}
         if reference.tag:
             full_name = f"{reference.host}/{reference.repository}:{reference.tag}"
@@ -268,4 +270,9 @@ def open_registry_image(target: str, limits: Limits, platform: str | None = None
     """Open ``registry://HOST/REPOSITORY[:TAG|@DIGEST]`` (one platform of an index, chosen by ``platform``)."""
     reference = RegistryReference.parse(target)
     store = RegistryStore(reference, limits)
-    return open_oci_layout(store, target, None, platform, limits, "registry")
+    source = open_oci_layout(store, target, None, platform, limits, "registry")
+    image = source.artifact.image
+    if image is not None:  # the digest `docker pull` takes: the index's for a multi-platform image
+        repo_digest = f"{reference.host}/{reference.repository}@{store.top_digest}"
+        source.artifact = replace(source.artifact, image=replace(image, repo_digests=(repo_digest,)))
+    return source
