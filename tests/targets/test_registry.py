@@ -39,14 +39,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(root: Path, name: str, auth: str = "") -> tuple[subprocess.Popen[bytes], str]:
-    """A registry on a free loopback port storing under ``root/data``; ``auth``: an htpasswd file."""
+def _serve(data: Path, config_dir: Path, name: str, auth: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """A registry on a free loopback port storing under ``data``; ``auth``: its ``auth:`` section (YAML)."""
     port = _free_port()
-    config = root / f"{name}.yml"
-    auth_section = f"auth:\n  htpasswd:\n    realm: mamoru-test\n    path: {auth}\n" if auth else ""
+    config = config_dir / f"{name}.yml"
     config.write_text(
-        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n{auth_section}log:\n  level: warn\n"
+        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {data}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n{auth}log:\n  level: warn\n"
     )
     process = subprocess.Popen([which("docker-registry"), "serve", str(config)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -70,7 +69,8 @@ def registry(images: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     htpasswd = root / "htpasswd"
     htpasswd.write_text(subprocess.run([which("htpasswd"), "-Bbn", "alice", "s3cret"], check=True,
                                        capture_output=True, text=True).stdout)  # fmt: skip
-    servers = [_serve(root, "open"), _serve(root, "login", auth=str(htpasswd))]
+    login = f"auth:\n  htpasswd:\n    realm: mamoru-test\n    path: {htpasswd}\n"
+    servers = [_serve(root / "data", root, "open"), _serve(root / "data", root, "login", auth=login)]
     host = servers[0][1]
     try:
         multi = multi_arch_layout(images / "oci", root / "multi", attestation=False)
@@ -236,24 +236,11 @@ def test_bearer_token_from_the_realm_the_registry_names(registry: tuple[str, Pat
     handler = type("Handler", (_TokenService,), {"key": key, "certificate_der": der, "seen": seen})
     service = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=service.serve_forever, daemon=True).start()
-    port = _free_port()
-    config = tmp_path / "token.yml"
-    config.write_text(
-        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {data}\nhttp:\n  addr: 127.0.0.1:{port}\n"
-        f"auth:\n  token:\n    realm: http://127.0.0.1:{service.server_port}/token\n    service: mamoru-registry\n"
-        f"    issuer: mamoru-test\n    rootcertbundle: {cert}\nlog:\n  level: warn\n"
-    )
-    process = subprocess.Popen([which("docker-registry"), "serve", str(config)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    token_auth = (f"auth:\n  token:\n    realm: http://127.0.0.1:{service.server_port}/token\n"
+                  f"    service: mamoru-registry\n    issuer: mamoru-test\n    rootcertbundle: {cert}\n")  # fmt: skip
+    process, host = _serve(data, tmp_path, "token", auth=token_auth)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.1)
-        target = f"registry://127.0.0.1:{port}/mamoru/base:1"
+        target = f"registry://{host}/mamoru/base:1"
         env = {"DOCKER_CONFIG": str(tmp_path / "none"), "MAMORU_REGISTRY_USERNAME": "alice",
                "MAMORU_REGISTRY_PASSWORD": "s3cret"}  # fmt: skip
         result = mamoru("sbom", target, "-q", "-o", str(tmp_path / "bom.json"), env=env)

@@ -244,7 +244,9 @@ class RegistryStore:
         return path == "index.json" or path.startswith("blobs/")
 
     def size(self, path: str) -> int:
-        return len(self._index) if path == "index.json" else self.open(path)[1]
+        handle, size = self.open(path)
+        handle.close()
+        return size
 
     def open(self, path: str) -> tuple[IO[bytes], int]:
         if path == "index.json":
