@@ -1,5 +1,5 @@
 """Dockerfile rules (``MDF-…``); importing the package registers them."""
 
-from mamoru.rules.dockerfile import image, packages, run, secrets
+from mamoru.rules.dockerfile import image, packages, run, secrets, shellcheck
 
-__all__ = ["image", "packages", "run", "secrets"]
+__all__ = ["image", "packages", "run", "secrets", "shellcheck"]

@@ -1,0 +1,63 @@
+"""MDF-098: ShellCheck (the real program, installed by .ci/run) on RUN scripts, mapped to Dockerfile lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mamoru.config.scanner import scan_paths
+
+DOCKERFILE = """\
+FROM debian:12
+RUN cd /tmp && \\
+    rm -rf $DIR/* && \\
+    echo "$DIR"
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN [[ -f /x ]] && echo $((1+1)) $UNQUOTED
+RUN ["sh", "-c", "[ $a == b ]"]
+RUN <<EOF
+#!/bin/sh
+set -e
+cd /opt
+[ $x == y ]
+EOF
+USER 1000
+"""
+
+
+def hits(tmp_path: Path, text: str) -> list[tuple[str, int, str]]:
+    (tmp_path / "Dockerfile").write_text(text)
+    result = scan_paths([str(tmp_path / "Dockerfile")])
+    assert not result.notes, result.notes
+    wanted = ("MDF-098", "MDF-034")
+    return [(f.rule_id, f.location.line or 0, f.message) for f in result.findings if f.rule_id in wanted]
+
+
+def test_lines_dialects_levels_and_duplicates(tmp_path: Path) -> None:
+    found = [(rule, line, message.split(" (")[0]) for rule, line, message in hits(tmp_path, DOCKERFILE)]
+    assert found == [
+        ("MDF-034", 2, "cd /tmp"),  # ShellCheck's SC2164 on this line is dropped: MDF-034 says it better
+        ("MDF-098", 3, "SC2115"),  # rm -rf $DIR/*, on the continuation line where it is written
+        ("MDF-034", 11, "cd /opt"),
+        ("MDF-098", 12, "SC3014"),  # the here-document's own #!/bin/sh; its line in the Dockerfile
+    ]
+    # not reported: [[ ]] in the bash stage; $UNQUOTED (SC2086 is info-level quoting advice); the
+    # exec-form RUN, which has no shell script of its own
+
+
+def test_without_shellcheck_the_rule_does_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAMORU_SHELLCHECK", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert [hit[0] for hit in hits(tmp_path, DOCKERFILE)] == ["MDF-034", "MDF-034"]
+
+
+def test_a_failing_shellcheck_is_a_note_and_the_scan_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "shellcheck"
+    broken.write_text("#!/bin/sh\necho 'shellcheck: out of cheese' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("MAMORU_SHELLCHECK", str(broken))
+    (tmp_path / "Dockerfile").write_text(DOCKERFILE)
+    result = scan_paths([str(tmp_path / "Dockerfile")])
+    assert any("shellcheck exited with 3: shellcheck: out of cheese" in note.message for note in result.notes)
+    assert "MDF-034" in {f.rule_id for f in result.findings}
