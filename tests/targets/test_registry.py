@@ -254,3 +254,28 @@ def test_bearer_token_from_the_realm_the_registry_names(registry: tuple[str, Pat
         process.terminate()
         process.wait(timeout=10)
         service.shutdown()
+
+
+@pytest.mark.docker
+def test_a_daemon_image_pushed_to_a_registry_gets_its_repository_digest(
+    registry: tuple[str, Path, str], docker_images: Path
+) -> None:
+    """`docker push` gives an image RepoDigests; the daemon target keeps them and the SBOM names the image by one."""
+    host, _, _ = registry
+    name = f"{host}/mamoru/built:1"
+    docker = "/usr/bin/docker"
+    subprocess.run([docker, "tag", "mamoru/dockerbuilt:latest", name], check=True)
+    subprocess.run([docker, "push", "-q", name], check=True, capture_output=True)
+    try:
+        image = scan_image(name, ScanOptions()).artifact.image
+        assert (
+            image is not None
+            and image.repo_digests
+            and image.repo_digests[0].startswith(f"{host}/mamoru/built@sha256:")
+        )
+        pulled = scan_image(f"registry://{name}", ScanOptions()).artifact.image
+        assert pulled is not None and pulled.repo_digests == image.repo_digests  # the same manifest, by both roads
+        bom = json.loads(mamoru("sbom", name, "-q").stdout)
+        assert bom["metadata"]["component"]["purl"].startswith("pkg:oci/built@sha256:")
+    finally:
+        subprocess.run([docker, "rmi", name], check=False, capture_output=True)

@@ -65,5 +65,9 @@ def open_daemon_image(reference: str, limits: Limits, docker_host: str | None = 
         os.unlink(path)
         raise
     source.cleanup = lambda: os.unlink(path)
-    source.artifact = replace(source.artifact, source="docker-daemon", name=reference)
+    artifact = replace(source.artifact, source="docker-daemon", name=reference)
+    digests = tuple(str(d) for d in image.attrs.get("RepoDigests") or () if "@" in str(d))
+    if artifact.image is not None and digests:  # pulled or pushed: the registry's names for it (the SBOM's purl)
+        artifact = replace(artifact, image=replace(artifact.image, repo_digests=digests))
+    source.artifact = artifact
     return source
