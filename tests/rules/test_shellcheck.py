@@ -61,3 +61,25 @@ def test_a_failing_shellcheck_is_a_note_and_the_scan_goes_on(tmp_path: Path, mon
     result = scan_paths([str(tmp_path / "Dockerfile")])
     assert any("shellcheck exited with 3: shellcheck: out of cheese" in note.message for note in result.notes)
     assert "MDF-034" in {f.rule_id for f in result.findings}
+
+
+def test_one_shellcheck_process_per_scan_and_dialect(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scanner hands every Dockerfile's scripts to one shellcheck call per dialect, same findings as one by one."""
+    import shutil
+
+    real = shutil.which("shellcheck")
+    assert real is not None, "shellcheck is installed by .ci/run"
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "shellcheck-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho call >> "{calls}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("MAMORU_SHELLCHECK", str(wrapper))
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text(DOCKERFILE)
+    together = scan_paths([str(tmp_path / name) for name in ("a", "b", "c")])
+    assert calls.read_text().count("call") == 2  # sh and bash, for the three files together
+    alone = [scan_paths([str(tmp_path / name)]) for name in ("a", "b", "c")]
+    by_file = sorted((f.location.line, f.message) for f in together.findings if f.rule_id == "MDF-098")
+    one_by_one = sorted((f.location.line, f.message) for r in alone for f in r.findings if f.rule_id == "MDF-098")
+    assert by_file == one_by_one and len(by_file) == 6

@@ -23,7 +23,7 @@ from typing import Any
 
 from mamoru.config.compose import ComposeError, parse_compose, parse_dotenv
 from mamoru.config.detect import ConfigType, detect_type, is_candidate, looks_like_helm_template
-from mamoru.config.dockerfile import DockerfileError, parse_dockerfile
+from mamoru.config.dockerfile import Dockerfile, DockerfileError, parse_dockerfile
 from mamoru.config.kubernetes import KubernetesError, KubernetesSet, parse_kubernetes
 from mamoru.config.suppress import InlineSuppression, apply, find_suppressions
 from mamoru.errors import TargetError
@@ -78,6 +78,7 @@ def scan_paths(
         if progress is not None:
             progress(candidate.display)
         runner.scan_file(candidate, forced_type, manifests, kubernetes_lines)
+    runner.check_dockerfiles()
     if manifests.resources:
         runner.run_checks(ConfigType.KUBERNETES, manifests, default_path="")
         for path, lines in kubernetes_lines.items():
@@ -142,6 +143,7 @@ class _Runner:
         self.checks = checks
         self._seen: set[tuple[str, str, int | None, str]] = set()
         self._weak: set[int] = set()  # id() of findings from weak hits
+        self.dockerfiles: list[tuple[str, Dockerfile]] = []  # parsed, checked together by check_dockerfiles()
 
     def drop_weak_duplicates(self) -> None:
         """Drop weak findings on a line another finding already reports (a generic secret under MDF-090 …)."""
@@ -230,11 +232,26 @@ class _Runner:
         for line, problem in dockerfile.problems:
             self.note(NoteKind.WARNING, path, f"line {line}: {problem} (BuildKit would refuse this Dockerfile)")
         self.result.files.append((path, ConfigType.DOCKERFILE))
+        self.dockerfiles.append((path, dockerfile))
+
+    def check_dockerfiles(self) -> None:
+        """Run the Dockerfile checks on every Dockerfile parsed; a check with a ``prefetch(contexts)``
+        function first gets them all at once (ShellCheck: one process per scan, not per file)."""
         from mamoru.rules.dockerfile.context import DockerfileContext
 
-        self.run_checks(ConfigType.DOCKERFILE, DockerfileContext(dockerfile), default_path=path)
-        ranges = [(i.line, i.end_line) for i in dockerfile.instructions]
-        self.suppress(path, find_suppressions(dockerfile.lines, ConfigType.DOCKERFILE, ranges))
+        contexts = [DockerfileContext(dockerfile) for _, dockerfile in self.dockerfiles]
+        for check in self.checks[ConfigType.DOCKERFILE]:
+            prefetch = getattr(check.function, "prefetch", None)
+            if prefetch is not None and contexts:
+                try:
+                    prefetch(contexts)
+                except Exception as exc:  # noqa: BLE001 - as in run_checks: the per-file checks still run
+                    self.note(NoteKind.WARNING, "", f"check {check.name} failed: {type(exc).__name__}: {exc}")
+        for (path, dockerfile), context in zip(self.dockerfiles, contexts, strict=True):
+            self.run_checks(ConfigType.DOCKERFILE, context, default_path=path)
+            ranges = [(i.line, i.end_line) for i in dockerfile.instructions]
+            self.suppress(path, find_suppressions(dockerfile.lines, ConfigType.DOCKERFILE, ranges))
+        self.dockerfiles.clear()
 
     def _compose(self, candidate: Candidate, path: str, text: str) -> None:
         env: dict[str, str] = {}
