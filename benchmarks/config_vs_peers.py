@@ -209,11 +209,21 @@ def parse_mamoru(output: Path) -> list[Hit]:
     return hits
 
 
+# hadolint's ShellCheck findings: mamoru's MDF-098 reports ShellCheck's errors and warnings (not its
+# info and style levels, which stay unmapped); SC2164 (`cd` without `|| exit`) it leaves to MDF-034
+SHELLCHECK_LEVELS = ("error", "warning")
+SHELLCHECK_EQUIVALENTS = {"ShellCheck": {"MDF-098"}, "ShellCheck-cd": {"MDF-098", "MDF-034"}}
+
+
 def parse_hadolint(output: Path, corpus: Path) -> list[Hit]:
     hits = []
     for item in json.loads(output.read_text() or "[]"):
         line = int(item.get("line") or 0)
-        hits.append(Hit("hadolint", item["code"], (), relative(item["file"], corpus), line, line, item["message"]))
+        code = item["code"]
+        aliases: tuple[str, ...] = ()
+        if code.startswith("SC") and item.get("level") in SHELLCHECK_LEVELS:
+            aliases = ("ShellCheck-cd",) if code == "SC2164" else ("ShellCheck",)
+        hits.append(Hit("hadolint", code, aliases, relative(item["file"], corpus), line, line, item["message"]))
     return hits
 
 
@@ -299,6 +309,8 @@ def equivalents(rules: Iterable[Any]) -> dict[str, set[str]]:
     for rule in rules:
         for alias in rule.aliases:
             mapping[alias].add(rule.id)
+    for alias, rule_ids in SHELLCHECK_EQUIVALENTS.items():
+        mapping[alias] |= rule_ids
     return mapping
 
 

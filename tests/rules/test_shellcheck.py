@@ -83,3 +83,18 @@ def test_one_shellcheck_process_per_scan_and_dialect(tmp_path: Path, monkeypatch
     by_file = sorted((f.location.line, f.message) for f in together.findings if f.rule_id == "MDF-098")
     one_by_one = sorted((f.location.line, f.message) for r in alone for f in r.findings if f.rule_id == "MDF-098")
     assert by_file == one_by_one and len(by_file) == 6
+
+
+def test_python_documents_and_findings_next_to_other_rules(tmp_path: Path) -> None:
+    """A ``RUN <<EOF`` document with a Python ``#!`` is no shell script; a bashism on a line another rule
+    reports (curl piped to a shell) is still reported: only SC2164 gives way, to MDF-034."""
+    text = (
+        "FROM debian:12\n"
+        "RUN <<EOF\n#!/usr/bin/env python3\nprint('provisioned')\nEOF\n"
+        "RUN bash <(curl -fsSL https://example.com/install.sh)\n"
+        "USER 1000\n"
+    )
+    (tmp_path / "Dockerfile").write_text(text)
+    found = [(f.rule_id, f.location.line, f.message.split(" (")[0]) for f in scan_paths([str(tmp_path)]).findings]
+    assert ("MDF-098", 6, "SC3001") in found and ("MDF-050", 6) in [(r, line) for r, line, _ in found]
+    assert [line for rule, line, _ in found if rule == "MDF-098"] == [6]

@@ -132,6 +132,8 @@ def _run_script(instruction: Instruction, shell: list[str]) -> RunScript:
         )
         if reads_stdin and _interpreter(heredoc.content) in SHELLS:
             return RunScript(instruction, parse_shell(heredoc.content), heredoc_line=heredoc.line, shell=tuple(shell))
+        if not words:  # RUN <<EOF with a #!python (…) document: BuildKit runs it with that interpreter
+            return RunScript(instruction, None)
         # the here-documents are data for the command (cat <<EOF > file, python3 <<EOF)
         data = "".join(f"\n{h.content}{h.name}" for h in instruction.heredocs)
         return RunScript(instruction, parse_shell(text + data), shell=tuple(shell))
