@@ -17,7 +17,8 @@ _NON_POSIX = ("pwsh", "powershell", "cmd")
 
 @dataclass(frozen=True, slots=True)
 class RunScript:
-    """One ``RUN`` (or ``ONBUILD RUN``) as a shell script; ``script`` is None for non-POSIX shells."""
+    """One ``RUN`` (or ``ONBUILD RUN``) as a shell script; ``script`` is None for non-POSIX shells and for a
+    ``RUN <<EOF`` document whose ``#!`` names another interpreter (Python …)."""
 
     instruction: Instruction
     script: Script | None
@@ -130,7 +131,7 @@ def _run_script(instruction: Instruction, shell: list[str]) -> RunScript:
             words[0].rsplit("/", 1)[-1] in SHELLS
             and not any(w.startswith("-") and not w.startswith("--") and "c" in w for w in words[1:])
         )
-        if reads_stdin and _interpreter(heredoc.content) in SHELLS:
+        if reads_stdin and interpreter(heredoc.content) in SHELLS:
             return RunScript(instruction, parse_shell(heredoc.content), heredoc_line=heredoc.line, shell=tuple(shell))
         if not words:  # RUN <<EOF with a #!python (…) document: BuildKit runs it with that interpreter
             return RunScript(instruction, None)
@@ -140,7 +141,7 @@ def _run_script(instruction: Instruction, shell: list[str]) -> RunScript:
     return RunScript(instruction, parse_shell(text), shell=tuple(shell))
 
 
-def _interpreter(script: str) -> str:
+def interpreter(script: str) -> str:
     """The shell a here-document script runs in: its ``#!`` line's program, else ``sh``."""
     first = script.split("\n", 1)[0]
     if not first.startswith("#!"):

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from mamoru.config.detect import ConfigType
 from mamoru.model.finding import FindingKind, Rule, Severity
 from mamoru.rules.checks import Hit, check
-from mamoru.rules.dockerfile.context import DockerfileContext, RunScript
+from mamoru.rules.dockerfile.context import DockerfileContext, RunScript, interpreter
 from mamoru.rules.refs import nist
 
 EXCLUDED = ("SC1090", "SC1091", "SC2154", "SC2187")
@@ -97,10 +97,8 @@ shellcheck_findings.prefetch = prefetch  # type: ignore[attr-defined]
 
 def _dialect(run: RunScript) -> str:
     assert run.script is not None
-    if run.heredoc_line is not None and run.script.text.startswith("#!"):
-        words = run.script.text.split("\n", 1)[0][2:].split()
-        words = words[1:] if words and words[0].endswith("/env") else words
-        name = words[0].rsplit("/", 1)[-1] if words else "sh"
+    if run.heredoc_line is not None:
+        name = interpreter(run.script.text)
     else:
         name = run.shell[0].rsplit("/", 1)[-1] if run.shell else "sh"
     return name if name in DIALECTS else "sh"
