@@ -16,6 +16,7 @@ from mamoru.targets.source import ImageSource
 from mamoru.walk.background import BackgroundAnalyses
 from mamoru.walk.entries import LayerEntry
 from mamoru.walk.limits import Limits
+from mamoru.walk.path_gate import compile_path_gate
 from mamoru.walk.squash import SquashedIndex
 
 WHITEOUT = ".wh."
@@ -83,8 +84,7 @@ class Walker:
         # others are gated by one combined expression, since most paths match none of them
         self._general = [a for a, p in patterns if not p]
         self._patterned = [(a, re.compile(p)) for a, p in patterns if p]
-        joined = "|".join(f"(?:{p})" for _, p in patterns if p)
-        self._any_pattern = re.compile(joined) if joined else None
+        self._may_match = compile_path_gate(p for _, p in patterns)
         self._limits = limits
         self._progress = progress or NoProgress()
         self._background: BackgroundAnalyses | None = None  # set for each walk
@@ -169,7 +169,7 @@ class Walker:
             return []  # devices, FIFOs, sockets, directories and symlinks are never read
         path, mode, size = entry.path, entry.mode, entry.size
         wanted = [a for a in self._general if a.required(path, mode, size)]
-        if self._any_pattern is not None and self._any_pattern.search(path):
+        if self._may_match is not None and self._may_match(path):
             wanted.extend(a for a, pattern in self._patterned if pattern.search(path) and a.required(path, mode, size))
         return wanted
 

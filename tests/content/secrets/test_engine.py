@@ -9,6 +9,7 @@ import pytest
 from tests.content.secrets.samples import DECOYS, SAMPLES, SHAPES, github_token, render, render_shape
 
 from mamoru.content.secrets.engine import (
+    KEYWORD_SLICE,
     Allowlist,
     SecretScanner,
     entropy,
@@ -168,3 +169,32 @@ def test_every_expression_compiles() -> None:
         regex.compile(pattern.regex)
         if pattern.path_regex:
             regex.compile(pattern.path_regex)
+
+
+def _every_keyword_hit(text: str) -> list[tuple[str, int, int]]:
+    """Every occurrence of every keyword, overlapping ones too, found the slow and obvious way."""
+    hits = []
+    for keyword in SCANNER.keywords:
+        start = text.find(keyword)
+        while start >= 0:
+            hits.append((keyword, start, start + len(keyword)))
+            start = text.find(keyword, start + 1)
+    return sorted(hits)
+
+
+@pytest.mark.parametrize("offset", [0, 1, 3, 7, 11, 15, 17])
+def test_keywords_across_search_slices_are_found_once(offset: int) -> None:
+    """The text is searched a slice at a time; a keyword straddling a slice's end is reported once."""
+    filler = "x" * (KEYWORD_SLICE - offset)
+    text = filler + "secret_access_key password passphrase" + filler + "github_pat_"
+    hits = sorted((SCANNER.keywords[k], start, end) for k, start, end in SCANNER.keyword_hits(text))
+    assert hits == _every_keyword_hit(text)
+
+
+def test_a_secret_straddling_a_search_slice_is_found() -> None:
+    token = github_token("ghp_", random.Random(7))
+    alone = [(m.pattern.rule_id, m.hash) for m in SCANNER.scan(f"GITHUB_TOKEN={token}\n", "app/.env").matches]
+    assert alone
+    for shift in range(1, 20):
+        text = "#" * (KEYWORD_SLICE - shift) + f"\nGITHUB_TOKEN={token}\n"
+        assert [(m.pattern.rule_id, m.hash) for m in SCANNER.scan(text, "app/.env").matches] == alone
