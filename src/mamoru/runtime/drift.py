@@ -225,9 +225,7 @@ class DriftReader:
             and b"\x00" not in data[:BINARY_SNIFF]
             and not path.startswith(SKIPPED_PREFIXES)
         ):
-            findings.extend(
-                secret_finding(secret, where) for secret in scanner().scan(data.decode("latin-1"), path).matches
-            )
+            findings.extend(secret_finding(secret, where) for secret in scanner().scan_bytes(data, path).matches)
         return findings
 
     def _stat(self, path: str, result: DriftResult) -> dict[str, Any] | None:

@@ -131,8 +131,12 @@ def test_generic_patterns_skip_third_party_code_but_formats_do_not() -> None:
     text = 'db_password = "q8J2mVn4Rt6Yx1Pz9Lk3"\nkey = "AKIAZ7VRSQ4TQPLK3MBW"\n'
     assert {m.pattern.rule_id for m in SCANNER.scan(text, "srv/app/settings.py").matches} == {"SEC-001", "SEC-064"}
     for path in ("usr/lib/python3/dist-packages/x/settings.py", "app/node_modules/x/index.js",
-                 "usr/local/lib/python3.11/site-packages/x.py", "usr/share/perl5/X.pm"):  # fmt: skip
+                 "usr/local/lib/python3.11/site-packages/x.py", "usr/share/perl5/X.pm",
+                 "var/lib/dpkg/info/mysql-server.postinst", "lib/apk/db/installed", "var/lib/rpm/x",
+                 "var/cache/debconf/templates.dat"):  # fmt: skip
         assert {m.pattern.rule_id for m in SCANNER.scan(text, path).matches} == {"SEC-001"}, path
+    for path in ("var/cache/debconf/passwords.dat", "var/cache/debconf/config.dat", "srv/var/lib/dpkg/x.py"):
+        assert {m.pattern.rule_id for m in SCANNER.scan(text, path).matches} == {"SEC-001", "SEC-064"}, path
 
 
 def test_a_value_is_reported_once_by_the_most_specific_format() -> None:
@@ -187,7 +191,7 @@ def test_keywords_across_search_slices_are_found_once(offset: int) -> None:
     """The text is searched a slice at a time; a keyword straddling a slice's end is reported once."""
     filler = "x" * (KEYWORD_SLICE - offset)
     text = filler + "secret_access_key password passphrase" + filler + "github_pat_"
-    hits = sorted((SCANNER.keywords[k], start, end) for k, start, end in SCANNER.keyword_hits(text))
+    hits = sorted((SCANNER.keywords[k], start, end) for k, start, end in SCANNER.keyword_hits(text.encode()))
     assert hits == _every_keyword_hit(text)
 
 
@@ -198,3 +202,15 @@ def test_a_secret_straddling_a_search_slice_is_found() -> None:
     for shift in range(1, 20):
         text = "#" * (KEYWORD_SLICE - shift) + f"\nGITHUB_TOKEN={token}\n"
         assert [(m.pattern.rule_id, m.hash) for m in SCANNER.scan(text, "app/.env").matches] == alone
+
+
+def test_bytes_and_text_scans_agree() -> None:
+    """A file's bytes (lowered as ASCII) find what the Latin-1 text (lowered as Unicode) finds, at the same lines."""
+    rng = random.Random(11)
+    token = github_token("ghp_", rng)
+    data = ("Überall ÄÖÜ é\n".encode() + b"\xff\xfe binary-ish \x80\n" + f"GITHUB_TOKEN={token}\n".encode()
+            + "PASSWORD='q8J2mVn4Rt6Yx1Pz9Lk3'\n".encode("latin-1"))  # fmt: skip
+    by_bytes = [(m.pattern.rule_id, m.line, m.hash) for m in SCANNER.scan_bytes(data, "app/.env").matches]
+    by_text = [(m.pattern.rule_id, m.line, m.hash) for m in SCANNER.scan(data.decode("latin-1"), "app/.env").matches]
+    assert by_bytes == by_text
+    assert [line for _, line, _ in by_bytes] == [3, 4]

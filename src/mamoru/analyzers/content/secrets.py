@@ -59,7 +59,7 @@ class SecretAnalyzer:
             return AnalysisResult()  # binary: compiled code and archives are not scanned for secrets
         data = content.read()
         path = content.info.path
-        outcome = (self._scanner or scanner()).scan(data.decode("latin-1"), path)
+        outcome = (self._scanner or scanner()).scan_bytes(data, path)
         result = AnalysisResult(findings=[secret_finding(m, path) for m in outcome.matches])
         if outcome.timed_out:
             result.notes.append(
