@@ -86,3 +86,21 @@ def test_files_too_large_to_scan_are_noted_once(tmp_path: Path, cache_dir: Path)
 def test_no_note_without_large_files(tmp_path: Path, cache_dir: Path) -> None:
     (tmp_path / "app.ini").write_text("[app]\nname = x\n")
     assert [n for n in scan_filesystem(str(tmp_path), SECRETS).notes if n.source == "secrets"] == []
+
+
+def test_modules_shipped_without_source_are_scanned_compiled(tmp_path: Path, cache_dir: Path) -> None:
+    """A sourceless .pyc is read for its string constants; a __pycache__ copy of a scanned source is not."""
+    import py_compile
+
+    token = "AKIA" + "Z7VRSQ4TQPLK3MBW"
+    app = tmp_path / "app"
+    (app / "__pycache__").mkdir(parents=True)
+    source = tmp_path / "settings.py"
+    source.write_text(f"AWS_KEY = {token!r}\nNAME = 'settings'\n")
+    py_compile.compile(str(source), cfile=str(app / "settings.pyc"), doraise=True)  # sourceless: no app/settings.py
+    py_compile.compile(str(source), cfile=str(app / "__pycache__" / "cache.cpython-311.pyc"), doraise=True)
+    source.unlink()
+    (app / "data.pyc").write_bytes(b"\x00\x01\x02\x03" + token.encode() + bytes(64))  # not a .pyc inside
+    findings = [f for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location]
+    assert [(f.rule_id, f.location.path, f.location.line) for f in findings] == [("SEC-001", "app/settings.pyc", None)]
+    assert findings[0].message == "AWS access key ID: /app/settings.pyc (a string constant of the compiled module)"

@@ -2,7 +2,9 @@
 
 Files above ``MAX_SECRET_FILE`` are data (databases, archives, models, binaries), not configuration, and
 are not read; ``large_files_note`` sums them up in one note per scan (the image-config secret detector
-adds it, since it runs once after the walk).
+adds it, since it runs once after the walk). Binary files are not scanned, except Python modules
+shipped compiled without their source (``app/settings.pyc``), whose string constants are
+(:mod:`mamoru.content.secrets.pyc`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
+from mamoru.content.secrets.pyc import is_pyc, string_constants
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
 from mamoru.content.settings import ContentSettings
 from mamoru.model.finding import Finding, FindingKind, Severity
@@ -55,12 +58,18 @@ class SecretAnalyzer:
         return 0 < size <= MAX_SECRET_FILE and not path.startswith(SKIPPED_PREFIXES)
 
     def analyze(self, content: FileContent) -> AnalysisResult:
-        if b"\x00" in content.head(BINARY_SNIFF):
-            return AnalysisResult()  # binary: compiled code and archives are not scanned for secrets
-        data = content.read()
         path = content.info.path
+        head = content.head(BINARY_SNIFF)
+        compiled = False
+        if b"\x00" in head:
+            if not (is_sourceless_module(path) and is_pyc(head)):
+                return AnalysisResult()  # binary: compiled code and archives are not scanned for secrets
+            compiled = True  # a module shipped without its source: its string constants are scanned
+            data = b"\n".join(string_constants(content.read()))
+        else:
+            data = content.read()
         outcome = (self._scanner or scanner()).scan_bytes(data, path)
-        result = AnalysisResult(findings=[secret_finding(m, path) for m in outcome.matches])
+        result = AnalysisResult(findings=[secret_finding(m, path, compiled=compiled) for m in outcome.matches])
         if outcome.timed_out:
             result.notes.append(
                 Note(
@@ -74,8 +83,20 @@ class SecretAnalyzer:
         return result
 
 
-def secret_finding(match: SecretMatch, path: str, where: str = "") -> Finding:
-    """A finding for one match; ``where`` names non-file places (``image config ENV DB_PASSWORD``)."""
+def is_sourceless_module(path: str) -> bool:
+    """A ``.pyc`` Python imports without a source: beside where the ``.py`` would be, not in ``__pycache__``.
+
+    A ``__pycache__`` file is only ever loaded for its source, which is scanned itself (the standard
+    library alone has thousands of them).
+    """
+    return path.endswith(".pyc") and "__pycache__/" not in path
+
+
+def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: bool = False) -> Finding:
+    """A finding for one match; ``where`` names non-file places (``image config ENV DB_PASSWORD``).
+
+    ``compiled``: the match is in a string constant of a ``.pyc``, which has no lines to point at.
+    """
     pattern = match.pattern
     severity = pattern.severity
     evidence = [match.redacted, match.hash]
@@ -84,14 +105,15 @@ def secret_finding(match: SecretMatch, path: str, where: str = "") -> Finding:
         severity = Severity.MEDIUM if severity.rank > Severity.MEDIUM.rank else severity
     elif match.checksum_valid:
         evidence.append("checksum verifies: a well-formed token")
-    place = where or f"/{path} line {match.line}"
+    in_file = f"/{path} (a string constant of the compiled module)" if compiled else f"/{path} line {match.line}"
+    place = where or in_file
     return Finding(
         rule_id=pattern.rule_id,
         kind=FindingKind.SECRET,
         severity=severity,
         title=pattern.name,
         message=f"{pattern.name}: {place}",
-        location=Location(path=path, line=match.line) if path else None,
+        location=Location(path=path, line=None if compiled else match.line) if path else None,
         evidence=tuple(evidence),
         remediation=REMEDIATION,
         compliance=SECRET_COMPLIANCE,
