@@ -59,3 +59,20 @@ def test_every_finding_carries_compliance_references(planted_scan: Inventory) ->
 def test_clean_os_images_have_no_secret_or_malware_findings(images: Path, image: str) -> None:
     content = ScanOptions(scanners=frozenset({FindingKind.SECRET, FindingKind.MALWARE}))
     assert scan_image(str(images / image), content).findings == []
+
+
+@pytest.mark.images
+@pytest.mark.usefixtures("cache_dir")
+def test_a_deleted_file_is_said_to_be_deleted_once(images: Path) -> None:
+    """The location carries "deleted in a later layer"; the finding's own message does not repeat it."""
+    import io
+
+    from rich.console import Console
+
+    from mamoru.report.table import _findings_table
+
+    inventory = scan_image(str(images / "app-docker.tar"), ScanOptions(scanners=frozenset({FindingKind.FILE})))
+    out = io.StringIO()
+    Console(file=out, width=400).print(_findings_table(inventory))
+    rows = [line for line in out.getvalue().splitlines() if "FILE-004" in line and "/app/.env" in line]
+    assert len(rows) == 1 and rows[0].count("deleted in a later layer") == 1, rows

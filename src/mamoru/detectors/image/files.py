@@ -77,8 +77,8 @@ class RiskyFilesDetector:
             return []
         name = record.path.rpartition("/")[2]
         if name in CREDENTIAL_NAMES or CREDENTIAL_PATHS.search(record.path) or name.endswith(CREDENTIAL_SUFFIXES):
-            state = "" if record.visible else " (deleted in a later layer, still in this one)"
-            return [_finding("FILE-004", f"/{record.path}{state}", location)]
+            # a deleted one is still in its layer; its location says so (not visible), as for every finding
+            return [_finding("FILE-004", f"/{record.path}", location)]
         return []
 
     def _dev_file(self, record: FileRecord, location: Location, seen: set[str]) -> list[Finding]:
