@@ -104,3 +104,15 @@ def test_modules_shipped_without_source_are_scanned_compiled(tmp_path: Path, cac
     findings = [f for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location]
     assert [(f.rule_id, f.location.path, f.location.line) for f in findings] == [("SEC-001", "app/settings.pyc", None)]
     assert findings[0].message == "AWS access key ID: /app/settings.pyc (a string constant of the compiled module)"
+
+
+def test_a_hostile_compiled_module_is_read_in_part_with_a_note(tmp_path: Path, cache_dir: Path) -> None:
+    """Text where every other byte looks like a string header: the reader stops at its bound and says so."""
+    import random
+
+    rng = random.Random(3)
+    body = bytes(rng.choice(b"zZabcdefghijklmnopqrstuvwxy0123456789") for _ in range(100_000))
+    (tmp_path / "mod.pyc").write_bytes(b"\xa7\r\r\n" + bytes(12) + body)
+    inventory = scan_filesystem(str(tmp_path), SECRETS)
+    notes = [n.message for n in inventory.notes if n.source == "secrets" and n.path == "mod.pyc"]
+    assert notes == ["the compiled module's string constants were read only in part"]

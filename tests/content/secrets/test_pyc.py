@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mamoru.content.secrets.pyc import MIN_CONSTANT, is_pyc, string_constants
+from mamoru.content.secrets.pyc import MIN_CONSTANT, OUTPUT_FACTOR, OUTPUT_SLACK, is_pyc, string_constants
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 STDLIB_MODULES = ["json.encoder", "email.utils", "http.client", "argparse", "tarfile", "smtplib", "urllib.parse"]
@@ -48,7 +48,9 @@ def test_every_string_constant_of_a_real_module(module: str, tmp_path: Path) -> 
     source = Path(spec.origin)
     data = compiled(source, tmp_path)
     assert is_pyc(data)
-    found = {constant.decode("utf-8", "replace") for constant in string_constants(data)}
+    constants, complete = string_constants(data)
+    assert complete
+    found = {constant.decode("utf-8", "replace") for constant in constants}
     expected = code_constants(data)
     assert expected, module
     assert expected <= found, sorted(expected - found)[:5]
@@ -65,7 +67,7 @@ def test_secret_shapes_come_out_whole(tmp_path: Path) -> None:
         "URL = f'postgres://app:{42}@db.internal:5432/app'\n",
         encoding="utf-8",
     )
-    found = string_constants(compiled(source, tmp_path))
+    found, _ = string_constants(compiled(source, tmp_path))
     assert f"ghp_{'R4nd0mT0k3nF0r' * 2}1234abcd".encode() in found
     assert key.encode() in found
     assert "grüße aus köln".encode() in found
@@ -80,10 +82,25 @@ def test_not_a_pyc() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=4096))
 def test_hostile_bytes_give_substrings_or_nothing(data: bytes) -> None:
-    for constant in string_constants(data):
+    constants, _ = string_constants(data)
+    for constant in constants:
         assert len(constant) >= MIN_CONSTANT and constant in data
 
 
 def test_lengths_past_the_end_are_ignored() -> None:
     data = bytes(16) + b"a" + (10**9).to_bytes(4, "little") + b"x" * 64 + b"z\x08" + b"abcdefgh"
-    assert string_constants(data) == [b"abcdefgh"]
+    assert string_constants(data) == ([b"abcdefgh"], True)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"z" * (8 << 20), bytes(range(32, 127)) * ((8 << 20) // 95), b"zAzBzCzDzEzFzGzH" * ((8 << 20) // 16)],
+    ids=["one-letter", "printable-cycle", "many-short-headers"],
+)
+def test_hostile_modules_are_bounded(body: bytes) -> None:
+    """Every byte a string header: bounded output (at most the file's size) and time (the budget)."""
+    data = bytes(16) + body
+    constants, complete = string_constants(data, time_budget=0.5)
+    assert sum(map(len, constants)) <= OUTPUT_FACTOR * len(data) + OUTPUT_SLACK + 255
+    if complete:
+        assert len(constants) == len(set(constants))

@@ -65,22 +65,21 @@ class SecretAnalyzer:
             if not (is_sourceless_module(path) and is_pyc(head)):
                 return AnalysisResult()  # binary: compiled code and archives are not scanned for secrets
             compiled = True  # a module shipped without its source: its string constants are scanned
-            data = b"\n".join(string_constants(content.read()))
+            constants, complete = string_constants(content.read())
+            data = b"\n".join(constants)
         else:
-            data = content.read()
+            data, complete = content.read(), True
         outcome = (self._scanner or scanner()).scan_bytes(data, path)
         result = AnalysisResult(findings=[secret_finding(m, path, compiled=compiled) for m in outcome.matches])
+        if not complete:
+            result.notes.append(self._note(content, "the compiled module's string constants were read only in part"))
         if outcome.timed_out:
-            result.notes.append(
-                Note(
-                    kind=NoteKind.SKIPPED,
-                    path=path,
-                    layer=content.info.layer,
-                    source=self.name,
-                    message="secret scan stopped at its time budget; results are partial",
-                )
-            )
+            result.notes.append(self._note(content, "secret scan stopped at its time budget; results are partial"))
         return result
+
+    def _note(self, content: FileContent, message: str) -> Note:
+        return Note(kind=NoteKind.SKIPPED, path=content.info.path, layer=content.info.layer, source=self.name,
+                    message=message)  # fmt: skip
 
 
 def is_sourceless_module(path: str) -> bool:

@@ -35,7 +35,7 @@ __all__ = ["DEFAULT_TIME_BUDGET", "Allowlist", "ScanOutcome", "SecretMatch", "Se
            "looks_like_placeholder", "redact", "value_hash"]  # fmt: skip
 
 DEFAULT_TIME_BUDGET = 2.0  # seconds of regular-expression time per file
-KEYWORD_SLICE = 64 * 1024  # characters searched for keywords at once (bounds the hits held in memory)
+KEYWORD_SLICE = 64 * 1024  # bytes searched for keywords at once (bounds the hits held in memory)
 # source code: an unquoted value after ``password =`` is an expression there, never the secret itself
 CODE_SUFFIXES = (".py", ".pyi", ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".vue", ".svelte", ".go", ".rb", ".java",
                  ".kt", ".kts", ".scala", ".groovy", ".gradle", ".cs", ".fs", ".vb", ".php", ".rs", ".swift", ".c",
