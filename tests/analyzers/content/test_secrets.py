@@ -116,3 +116,51 @@ def test_a_hostile_compiled_module_is_read_in_part_with_a_note(tmp_path: Path, c
     inventory = scan_filesystem(str(tmp_path), SECRETS)
     notes = [n.message for n in inventory.notes if n.source == "secrets" and n.path == "mod.pyc"]
     assert notes == ["the compiled module's string constants were read only in part"]
+
+
+def test_secrets_in_a_spring_boot_jar(tmp_path: Path, cache_dir: Path) -> None:
+    """The application's own configuration inside a jar is scanned like a file; bundled libraries only
+    for specific formats; compiled classes not at all. A jar over 8 MiB is read, not noted as skipped."""
+    import io
+    import zipfile
+
+    def zip_bytes(files: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        return buffer.getvalue()
+
+    key = "AKIA" + "Z7VRSQ4TQPLK3MBW"
+    library = zip_bytes({"defaults.yml": f"aws:\n  key: {key}\npassword: 'q8J2mVn4Rt6Yx1Pz9Lk3'\n".encode()})
+    jar = zip_bytes({
+        "BOOT-INF/classes/application.properties": b"spring.datasource.password=q8J2mVn4Rt6Yx1Pz9Lk3\n",
+        "BOOT-INF/classes/App.class": key.encode(),
+        "BOOT-INF/lib/library-1.0.jar": library,
+        "META-INF/maven/com.example/app/pom.xml": b"<password>Zq8W3kLm9Xv2Tn5Rp7Yb</password>\n",
+        "BOOT-INF/classes/static/blob.bin": __import__("random").Random(5).randbytes(9 << 20),
+    })  # fmt: skip
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "app.jar").write_bytes(jar)
+    assert len(jar) > MAX_SECRET_FILE
+    inventory = scan_filesystem(str(tmp_path), SECRETS)
+    found = sorted((f.rule_id, f.message) for f in inventory.findings)
+    assert found == [
+        ("SEC-001", "AWS access key ID: /app/app.jar!/BOOT-INF/lib/library-1.0.jar!/defaults.yml line 2"),
+        ("SEC-064", "Generic secret assignment: /app/app.jar!/BOOT-INF/classes/application.properties line 1"),
+    ]
+    assert all(f.location is not None and f.location.path == "app/app.jar" for f in inventory.findings)
+    assert [n for n in inventory.notes if n.source == "secrets"] == []
+
+
+@pytest.mark.skipif(not Path("/usr/share/java").is_dir(), reason="needs Debian's Java packages")
+def test_real_library_jars_hold_no_secret(tmp_path: Path, cache_dir: Path) -> None:
+    """Debian's Maven jars, copied where an application keeps its libraries: nothing to report."""
+    import shutil
+
+    jars = [p for p in Path("/usr/share/java").glob("*.jar") if p.is_file() and not p.is_symlink()]
+    assert jars
+    (tmp_path / "app" / "lib").mkdir(parents=True)
+    for jar in jars:
+        shutil.copy(jar, tmp_path / "app" / "lib" / jar.name)
+    assert scan_filesystem(str(tmp_path), SECRETS).findings == []

@@ -4,15 +4,19 @@ Files above ``MAX_SECRET_FILE`` are data (databases, archives, models, binaries)
 are not read; ``large_files_note`` sums them up in one note per scan (the image-config secret detector
 adds it, since it runs once after the walk). Binary files are not scanned, except Python modules
 shipped compiled without their source (``app/settings.pyc``), whose string constants are
-(:mod:`mamoru.content.secrets.pyc`).
+(:mod:`mamoru.content.secrets.pyc`), and zip-family archives up to 256 MiB (jars, wars, wheels,
+zips, nested ones too), whose text members are (:mod:`mamoru.content.archives`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
+from mamoru.analyzers.lang._zip import ArchiveError
+from mamoru.content.archives import ARCHIVE_SUFFIXES, MAX_ARCHIVE, SEPARATOR, is_archive, members, new_budget
 from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.pyc import is_pyc, string_constants
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
@@ -24,6 +28,8 @@ from mamoru.model.package import Location
 MAX_SECRET_FILE = 8 * 1024 * 1024  # larger files are data, not configuration (and are noted as skipped)
 NOTE_PATHS = 5  # the largest skipped files named in the note
 BINARY_SNIFF = 8192
+ARCHIVE_TIME_BUDGET = 10.0  # seconds for all the members of one archive
+MAX_ARCHIVE_NOTES = 20
 # distribution documentation and locale data: full of example credentials, never the image's own
 SKIPPED_PREFIXES = ("usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "usr/share/i18n/",
                     "usr/share/zoneinfo/", "usr/share/common-licenses/", "usr/share/X11/locale/")  # fmt: skip
@@ -40,7 +46,7 @@ def scanner() -> SecretScanner:
 
 
 class SecretAnalyzer:
-    """Every text file up to 8 MiB, checked against 60+ secret formats and generic assignments."""
+    """Every text file up to 8 MiB (archive members too), checked against 60+ secret formats and generic assignments."""
 
     name: ClassVar[str] = "secrets"
     kind: ClassVar[FindingKind] = FindingKind.SECRET
@@ -55,11 +61,17 @@ class SecretAnalyzer:
             self._scanner = SecretScanner(allowlist=Allowlist(list(settings.secret_allowlist)))
 
     def required(self, path: str, mode: int, size: int) -> bool:
-        return 0 < size <= MAX_SECRET_FILE and not path.startswith(SKIPPED_PREFIXES)
+        if size <= 0 or path.startswith(SKIPPED_PREFIXES):
+            return False
+        return size <= MAX_SECRET_FILE or (size <= MAX_ARCHIVE and path.lower().endswith(ARCHIVE_SUFFIXES))
 
     def analyze(self, content: FileContent) -> AnalysisResult:
         path = content.info.path
         head = content.head(BINARY_SNIFF)
+        if is_archive(path, head):
+            return self._archive(content)
+        if content.info.size > MAX_SECRET_FILE:
+            return AnalysisResult()  # named like an archive, but none: data
         compiled = False
         if b"\x00" in head:
             if not (is_sourceless_module(path) and is_pyc(head)):
@@ -77,6 +89,33 @@ class SecretAnalyzer:
             result.notes.append(self._note(content, "secret scan stopped at its time budget; results are partial"))
         return result
 
+    def _archive(self, content: FileContent) -> AnalysisResult:
+        """The text members of a jar, war, wheel or zip (nested archives too), each scanned as a file."""
+        path = content.info.path
+        secrets = self._scanner or scanner()
+        budget = new_budget()
+        findings: list[Finding] = []
+        notes: list[Note] = []
+        deadline = time.monotonic() + ARCHIVE_TIME_BUDGET
+        with content.open() as handle:
+            try:
+                for place, data in members(handle, content.info.size, MAX_SECRET_FILE, budget):
+                    if b"\x00" in data[:BINARY_SNIFF]:
+                        continue
+                    outcome = secrets.scan_bytes(data, f"{path}{SEPARATOR}{place}")
+                    findings.extend(secret_finding(m, path, member=place) for m in outcome.matches)
+                    if outcome.timed_out:
+                        budget.notes.append(f"{place}: secret scan stopped at its time budget; results are partial")
+                    if time.monotonic() > deadline:
+                        budget.notes.append(
+                            f"archive scan stopped after {ARCHIVE_TIME_BUDGET:.0f} s; results are partial"
+                        )
+                        break
+            except ArchiveError as exc:
+                notes.append(self._note(content, f"not read as an archive: {exc}"))
+        notes.extend(self._note(content, message) for message in budget.notes[:MAX_ARCHIVE_NOTES])
+        return AnalysisResult(findings=findings, notes=notes)
+
     def _note(self, content: FileContent, message: str) -> Note:
         return Note(kind=NoteKind.SKIPPED, path=content.info.path, layer=content.info.layer, source=self.name,
                     message=message)  # fmt: skip
@@ -91,10 +130,11 @@ def is_sourceless_module(path: str) -> bool:
     return path.endswith(".pyc") and "__pycache__/" not in path
 
 
-def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: bool = False) -> Finding:
+def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: bool = False, member: str = "") -> Finding:
     """A finding for one match; ``where`` names non-file places (``image config ENV DB_PASSWORD``).
 
     ``compiled``: the match is in a string constant of a ``.pyc``, which has no lines to point at.
+    ``member``: the match is in that member of the archive at ``path`` (its line is the member's).
     """
     pattern = match.pattern
     severity = pattern.severity
@@ -104,15 +144,19 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
         severity = Severity.MEDIUM if severity.rank > Severity.MEDIUM.rank else severity
     elif match.checksum_valid:
         evidence.append("checksum verifies: a well-formed token")
-    in_file = f"/{path} (a string constant of the compiled module)" if compiled else f"/{path} line {match.line}"
-    place = where or in_file
+    if compiled:
+        place = f"/{path} (a string constant of the compiled module)"
+    elif member:
+        place = f"/{path}{SEPARATOR}{member} line {match.line}"
+    else:
+        place = where or f"/{path} line {match.line}"
     return Finding(
         rule_id=pattern.rule_id,
         kind=FindingKind.SECRET,
         severity=severity,
         title=pattern.name,
         message=f"{pattern.name}: {place}",
-        location=Location(path=path, line=None if compiled else match.line) if path else None,
+        location=Location(path=path, line=None if compiled or member else match.line) if path else None,
         evidence=tuple(evidence),
         remediation=REMEDIATION,
         compliance=SECRET_COMPLIANCE,
@@ -122,7 +166,8 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
 def large_files_note(files: Iterable[FileRecord]) -> Note | None:
     """One note for every file the secret scan did not read for its size: count, total, the largest ones."""
     skipped = [f for f in files if f.kind is FileKind.FILE and f.size > MAX_SECRET_FILE
-               and not f.path.startswith(SKIPPED_PREFIXES)]  # fmt: skip
+               and not f.path.startswith(SKIPPED_PREFIXES)
+               and not (f.size <= MAX_ARCHIVE and f.path.lower().endswith(ARCHIVE_SUFFIXES))]  # fmt: skip
     if not skipped:
         return None
     skipped.sort(key=lambda f: (-f.size, f.path))

@@ -2,12 +2,15 @@
 
 ``zipfile`` loads the whole central directory the archive describes; a hostile archive can claim
 millions of entries or a directory larger than itself. :func:`check_directory` reads the
-end-of-central-directory record (and the zip64 one) first and refuses such archives.
+end-of-central-directory record (and the zip64 one) first and refuses such archives;
+:func:`read_member` never inflates a member past its bound or the outer archive's budget.
 """
 
 from __future__ import annotations
 
 import struct
+import zipfile
+from dataclasses import dataclass, field
 from typing import IO
 
 from mamoru.analyzers.lang._common import MiB
@@ -49,3 +52,52 @@ def check_directory(handle: IO[bytes], size: int) -> None:
     if directory_size > MAX_DIRECTORY or directory_size > size:
         raise ArchiveError(f"central directory of {directory_size} bytes is too large for the archive")
     handle.seek(0)
+
+
+@dataclass(slots=True)
+class ArchiveBudget:
+    """What one outer archive may still cost: bytes inflated, nested archives opened; notes on what was cut."""
+
+    inflated: int
+    archives: int
+    notes: list[str] = field(default_factory=list)
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: ArchiveBudget) -> bytes:
+    """A member's bytes, never inflating more than ``limit`` or the archive's remaining budget."""
+    bound = min(limit, budget.inflated)
+    if info.file_size > bound:
+        raise ArchiveError(f"{info.filename} declares {info.file_size} bytes, more than the {bound} byte bound")
+    try:
+        with archive.open(info) as member:
+            data = member.read(bound + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise ArchiveError(f"{info.filename}: cannot be read: {exc}") from None
+    if len(data) > bound:
+        raise ArchiveError(f"{info.filename} inflates past the {bound} byte bound (zip bomb?)")
+    budget.inflated -= len(data)
+    return data
+
+
+def nested_archive(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: ArchiveBudget, limits: tuple[int, int, int]
+) -> bytes | None:
+    """The bytes of an archive inside ``archive`` at ``depth``, or None (with a note) when a bound forbids it.
+
+    ``limits``: the deepest nesting, the most nested archives per outer archive, the bytes of one.
+    """
+    max_depth, max_archives, max_bytes = limits
+    if depth + 1 >= max_depth:
+        budget.notes.append(f"{info.filename}: archive nested deeper than {max_depth} levels was not read")
+        return None
+    if budget.archives <= 0:
+        if budget.archives == 0:
+            budget.notes.append(f"more than {max_archives} nested archives: the rest were not read")
+        budget.archives -= 1
+        return None
+    budget.archives -= 1
+    try:
+        return read_member(archive, info, max_bytes, budget)
+    except ArchiveError as exc:
+        budget.notes.append(f"{info.filename}: {exc}")
+        return None

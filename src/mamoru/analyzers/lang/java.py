@@ -18,12 +18,12 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import IO, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
 from mamoru.analyzers.lang._common import MiB, lang_package, unique
-from mamoru.analyzers.lang._zip import ArchiveError, check_directory
+from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, check_directory, nested_archive, read_member
 from mamoru.model.inventory import Note, NoteKind
 from mamoru.model.package import Location, Package, PackageKind
 
@@ -36,15 +36,6 @@ MAX_NESTED_ARCHIVES = 2_000
 _FILE_NAME = re.compile(r"^(?P<artifact>[A-Za-z0-9_][\w.\-]*?)-(?P<version>\d[\w.\-+]*)\.(?:jar|war|ear|par)$", re.I)
 
 
-@dataclass(slots=True)
-class _Budget:
-    """What one outer archive may still cost."""
-
-    inflated: int = MAX_INFLATED
-    archives: int = MAX_NESTED_ARCHIVES
-    notes: list[str] = field(default_factory=list)
-
-
 class JavaArchiveAnalyzer:
     """Maven artifacts in Java archives, including nested, shaded and uber jars."""
 
@@ -55,7 +46,7 @@ class JavaArchiveAnalyzer:
         return path.lower().endswith(ARCHIVE_SUFFIXES)
 
     def analyze(self, content: FileContent) -> AnalysisResult:
-        budget = _Budget()
+        budget = ArchiveBudget(inflated=MAX_INFLATED, archives=MAX_NESTED_ARCHIVES)
         file_name = content.info.path.rpartition("/")[2]
         with content.open() as handle:
             try:
@@ -70,7 +61,7 @@ class JavaArchiveAnalyzer:
 
 
 def read_archive(
-    handle: IO[bytes], size: int, file_name: str, depth: int, budget: _Budget, member: str = ""
+    handle: IO[bytes], size: int, file_name: str, depth: int, budget: ArchiveBudget, member: str = ""
 ) -> list[Package]:
     """Packages of one archive and of the archives inside it (raises :class:`ArchiveError`).
 
@@ -90,12 +81,12 @@ def read_archive(
         for info in archive.infolist():
             name = info.filename
             if name.endswith("/pom.properties") and name.startswith("META-INF/maven/"):
-                props = _properties(_member(archive, info, MAX_METADATA_MEMBER, budget))
+                props = _properties(read_member(archive, info, MAX_METADATA_MEMBER, budget))
                 gav = (props.get("groupId", ""), props.get("artifactId", ""), props.get("version", ""))
                 if all(gav):
                     poms.append(gav)
             elif name.upper() == "META-INF/MANIFEST.MF":
-                manifest = parse_manifest(_member(archive, info, MAX_METADATA_MEMBER, budget))
+                manifest = parse_manifest(read_member(archive, info, MAX_METADATA_MEMBER, budget))
             elif name.lower().endswith(ARCHIVE_SUFFIXES) and not info.is_dir():
                 nested.append(info)
         packages = [_maven(f"{g}:{a}", v) for g, a, v in poms]
@@ -112,39 +103,17 @@ def read_archive(
         return packages
 
 
-def _nested(archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: _Budget, member: str) -> list[Package]:
-    where = f"{info.filename}: "
-    if depth + 1 >= MAX_DEPTH:
-        budget.notes.append(f"{where}archive nested deeper than {MAX_DEPTH} levels was not read")
+def _nested(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, depth: int, budget: ArchiveBudget, member: str
+) -> list[Package]:
+    data = nested_archive(archive, info, depth, budget, (MAX_DEPTH, MAX_NESTED_ARCHIVES, MAX_NESTED_ARCHIVE))
+    if data is None:
         return []
-    if budget.archives <= 0:
-        if budget.archives == 0:
-            budget.notes.append(f"more than {MAX_NESTED_ARCHIVES} nested archives: the rest were not read")
-        budget.archives -= 1
-        return []
-    budget.archives -= 1
     try:
-        data = _member(archive, info, MAX_NESTED_ARCHIVE, budget)
         return read_archive(io.BytesIO(data), len(data), info.filename.rpartition("/")[2], depth + 1, budget, member)
     except ArchiveError as exc:
-        budget.notes.append(f"{where}{exc}")
+        budget.notes.append(f"{info.filename}: {exc}")
         return []
-
-
-def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> bytes:
-    """A member's bytes, never inflating more than ``limit`` or the archive's remaining budget."""
-    bound = min(limit, budget.inflated)
-    if info.file_size > bound:
-        raise ArchiveError(f"{info.filename} declares {info.file_size} bytes, more than the {bound} byte bound")
-    try:
-        with archive.open(info) as member:
-            data = member.read(bound + 1)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise ArchiveError(f"{info.filename}: cannot be read: {exc}") from None
-    if len(data) > bound:
-        raise ArchiveError(f"{info.filename} inflates past the {bound} byte bound (zip bomb?)")
-    budget.inflated -= len(data)
-    return data
 
 
 def _properties(data: bytes) -> dict[str, str]:

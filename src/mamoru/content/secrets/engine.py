@@ -45,12 +45,16 @@ _SCRIPT = regex.compile(r"#![^\n]{0,80}\b(?:python[\d.]*|perl|ruby|node|php|lua)
 # third-party and distribution code: names like ``password = …`` there are examples and tests, not the
 # image's own configuration, so the generic (name-based) patterns skip it; specific formats still run.
 # The package managers' own databases too: dpkg's file lists, checksums and maintainer scripts, apk's and
-# rpm's databases, debconf's question templates (its answers, config.dat and passwords.dat, are scanned)
+# rpm's databases, debconf's question templates (its answers, config.dat and passwords.dat, are scanned).
+# In archives (``app.jar!/…``): the archives bundled inside one (``BOOT-INF/lib/x.jar!/…``) and Maven's
+# build metadata; build tools' caches of downloaded artifacts (Maven, Gradle, Ivy) are third-party too
 THIRD_PARTY = regex.compile(
-    r"(?:^|/)(?:node_modules|site-packages|dist-packages|vendor|gems)/|^usr/(?:lib|lib64|libexec|share|include)/"
+    r"(?:^|/)(?:node_modules|site-packages|dist-packages|vendor|gems|third_party)/|^usr/(?:lib|lib64|libexec|share|include)/"
     r"|^usr/local/go/|^var/lib/(?:dpkg|rpm)/|^lib/apk/db/|^var/cache/debconf/templates\.dat(?:-old)?$"
+    r"|(?:^|/)(?:\.m2/repository|\.gradle/caches|\.ivy2/cache)/|!/.*!/|!/META-INF/maven/"
 )
 _VALUE_GROUPS = ("secret", "secret2", "bare")
+_ESCAPED_TEXT = regex.compile(r"(?:\\u[0-9A-Fa-f]{4})++[\w.,:;!?()\\-]*+")
 _CREDENTIAL_WORDS = ("password", "passwd", "secret", "token", "apikey")
 
 
@@ -250,6 +254,8 @@ def _names_something(value: str, name: str, bare: bool) -> bool:
     spelt-out credential word (``MYTOKEN1``, ``SuperSecretToken``)."""
     if looks_like_reference(value) or looks_like_identifier(value) or (bare and looks_like_expression(value)):
         return True
+    if _ESCAPED_TEXT.fullmatch(value):
+        return True  # a translation written in \uXXXX escapes (Java's LocalStrings_ja.properties)
     squeezed = "".join(c for c in value.lower() if c.isalnum())
     if any(word in squeezed for word in _CREDENTIAL_WORDS):
         return True

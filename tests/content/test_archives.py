@@ -1,0 +1,54 @@
+"""Members of zip-family archives: real jars from Debian's Maven packages, and bounds on hostile ones."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, SEPARATOR, members, new_budget
+
+DEBIAN_JARS = sorted(p for p in Path("/usr/share/java").glob("*.jar") if p.is_file() and not p.is_symlink())
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(not DEBIAN_JARS, reason="needs Debian's Java packages (.ci/run installs libmaven3-core-java)")
+def test_every_text_member_of_real_jars(tmp_path: Path) -> None:
+    """Against zipfile's own listing: every member that is no directory, no binary kind and no archive."""
+    for jar in DEBIAN_JARS:
+        with zipfile.ZipFile(jar) as archive:
+            expected = {i.filename: archive.read(i) for i in archive.infolist()
+                        if not i.is_dir() and not i.filename.lower().endswith(BINARY_MEMBERS)
+                        and not i.filename.lower().endswith(".jar")}  # fmt: skip
+        with jar.open("rb") as handle:
+            found = dict(members(handle, jar.stat().st_size, 8 << 20, new_budget()))
+        assert found == expected, jar
+
+
+def test_nested_archives_are_opened_in_place() -> None:
+    inner = zip_bytes({"config.yml": b"a: 1\n", "Inner.class": b"\xca\xfe\xba\xbe"})
+    outer = zip_bytes({"BOOT-INF/classes/application.properties": b"x=1\n", "BOOT-INF/lib/inner.jar": inner})
+    found = dict(members(io.BytesIO(outer), len(outer), 8 << 20, new_budget()))
+    assert found == {"BOOT-INF/classes/application.properties": b"x=1\n",
+                     f"BOOT-INF/lib/inner.jar{SEPARATOR}config.yml": b"a: 1\n"}  # fmt: skip
+
+
+def test_depth_bombs_and_large_members_are_bounded() -> None:
+    archive = zip_bytes({"deep.txt": b"bottom\n"})
+    for level in range(MAX_DEPTH + 1):
+        archive = zip_bytes({f"level{level}.jar": archive})
+    bomb = zip_bytes({"bomb.txt": b"\0" * (9 << 20)})  # inflates past the member bound
+    outer = zip_bytes({"nest.jar": archive, "bomb.zip": bomb, "big.json": b"[" + b" " * (9 << 20) + b"]"})
+    budget = new_budget()
+    found = dict(members(io.BytesIO(outer), len(outer), 8 << 20, budget))
+    assert found == {}
+    assert any(f"nested deeper than {MAX_DEPTH} levels" in note for note in budget.notes), budget.notes
