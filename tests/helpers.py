@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import tarfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,3 +181,12 @@ def multi_arch_layout(source_layout: Path, layout: Path, attestation: bool = Tru
     top = {"mediaType": "application/vnd.oci.image.index.v1+json", **write_blob(layout, json.dumps(index).encode()),
            "annotations": {ref_name: "multi"}}  # fmt: skip
     return oci_layout(layout, [top])
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip archive (deflated) holding ``files``, as Python's zipfile writes it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()

@@ -7,18 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.helpers import zip_bytes
 
 from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, SEPARATOR, members, new_budget
 
 DEBIAN_JARS = sorted(p for p in Path("/usr/share/java").glob("*.jar") if p.is_file() and not p.is_symlink())
-
-
-def zip_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.mark.skipif(not DEBIAN_JARS, reason="needs Debian's Java packages (.ci/run installs libmaven3-core-java)")

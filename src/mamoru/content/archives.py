@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import IO
 
-from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, check_directory, nested_archive, read_member
+from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, nested_archive, open_zip, read_member
 
 MiB = 1 << 20
 ZIP_MAGIC = b"PK\x03\x04"
@@ -62,12 +62,7 @@ def _members(
     depth: int,
     prefix: str,
 ) -> Iterator[tuple[str, bytes]]:
-    check_directory(handle, size)
-    try:
-        archive = zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ArchiveError(f"corrupt zip archive: {exc}") from None
-    with archive:
+    with open_zip(handle, size) as archive:
         for info in archive.infolist():
             name = info.filename
             lower = name.lower()

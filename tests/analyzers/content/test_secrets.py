@@ -121,15 +121,7 @@ def test_a_hostile_compiled_module_is_read_in_part_with_a_note(tmp_path: Path, c
 def test_secrets_in_a_spring_boot_jar(tmp_path: Path, cache_dir: Path) -> None:
     """The application's own configuration inside a jar is scanned like a file; bundled libraries only
     for specific formats; compiled classes not at all. A jar over 8 MiB is read, not noted as skipped."""
-    import io
-    import zipfile
-
-    def zip_bytes(files: dict[str, bytes]) -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in files.items():
-                archive.writestr(name, data)
-        return buffer.getvalue()
+    from tests.helpers import zip_bytes
 
     key = "AKIA" + "Z7VRSQ4TQPLK3MBW"
     library = zip_bytes({"defaults.yml": f"aws:\n  key: {key}\npassword: 'q8J2mVn4Rt6Yx1Pz9Lk3'\n".encode()})

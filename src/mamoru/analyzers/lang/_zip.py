@@ -54,6 +54,15 @@ def check_directory(handle: IO[bytes], size: int) -> None:
     handle.seek(0)
 
 
+def open_zip(handle: IO[bytes], size: int) -> zipfile.ZipFile:
+    """``zipfile`` on an archive whose directory passed :func:`check_directory` (raises :class:`ArchiveError`)."""
+    check_directory(handle, size)
+    try:
+        return zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ArchiveError(f"corrupt zip archive: {exc}") from None
+
+
 @dataclass(slots=True)
 class ArchiveBudget:
     """What one outer archive may still cost: bytes inflated, nested archives opened; notes on what was cut."""

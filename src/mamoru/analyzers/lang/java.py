@@ -23,7 +23,7 @@ from typing import IO, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileContent
 from mamoru.analyzers.lang._common import MiB, lang_package, unique
-from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, check_directory, nested_archive, read_member
+from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, nested_archive, open_zip, read_member
 from mamoru.model.inventory import Note, NoteKind
 from mamoru.model.package import Location, Package, PackageKind
 
@@ -69,12 +69,7 @@ def read_archive(
     deeper ``lib/b.war:WEB-INF/lib/a.jar``); its packages carry it as their location, which the
     resolver appends to the file's path (``/srv/app.ear:lib/b.war:WEB-INF/lib/a.jar``).
     """
-    check_directory(handle, size)
-    try:
-        archive = zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ArchiveError(f"corrupt zip archive: {exc}") from None
-    with archive:
+    with open_zip(handle, size) as archive:
         poms: list[tuple[str, str, str]] = []
         manifest: dict[str, str] = {}
         nested: list[zipfile.ZipInfo] = []
