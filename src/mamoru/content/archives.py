@@ -25,6 +25,7 @@ MAX_NESTED_ARCHIVE = 128 * MiB  # one nested archive, inflated
 MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
 MAX_DEPTH = 4  # archive in archive in archive in archive
 MAX_NESTED_ARCHIVES = 2_000
+TIME_NOTE = "archive scan stopped after {:.0f} s; results are partial"
 SEPARATOR = "!/"  # a member's place, as in jar: URLs: app.jar!/BOOT-INF/lib/a.jar!/config.yml
 # members that are never text: compiled code, media, fonts, native libraries
 BINARY_MEMBERS = (".class", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".svgz", ".woff", ".woff2",

@@ -16,7 +16,15 @@ from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.analyzers.lang._zip import ArchiveError
-from mamoru.content.archives import ARCHIVE_SUFFIXES, MAX_ARCHIVE, SEPARATOR, is_archive, members, new_budget
+from mamoru.content.archives import (
+    ARCHIVE_SUFFIXES,
+    MAX_ARCHIVE,
+    SEPARATOR,
+    TIME_NOTE,
+    is_archive,
+    members,
+    new_budget,
+)
 from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.pyc import is_pyc, string_constants
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
@@ -107,9 +115,7 @@ class SecretAnalyzer:
                     if outcome.timed_out:
                         budget.notes.append(f"{place}: secret scan stopped at its time budget; results are partial")
                     if time.monotonic() > deadline:
-                        budget.notes.append(
-                            f"archive scan stopped after {ARCHIVE_TIME_BUDGET:.0f} s; results are partial"
-                        )
+                        budget.notes.append(TIME_NOTE.format(ARCHIVE_TIME_BUDGET))
                         break
             except ArchiveError as exc:
                 notes.append(self._note(content, f"not read as an archive: {exc}"))
