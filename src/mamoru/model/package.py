@@ -29,6 +29,10 @@ class PackageKind(StrEnum):
         return self in (PackageKind.DEB, PackageKind.APK, PackageKind.RPM)
 
 
+# a place inside an archive: the archive's path, this separator, the member (as in jar: URLs)
+MEMBER_SEPARATOR = "!/"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
     """A file in a layer. ``visible`` is False when a later layer deleted or replaced it."""

@@ -10,7 +10,7 @@ from mamoru.analyzers.base import OSFact
 from mamoru.model.artifact import Artifact, Layer
 from mamoru.model.finding import Finding, FindingKind
 from mamoru.model.inventory import FileKind, FileRecord, Inventory, Note, NoteKind, OSRelease
-from mamoru.model.package import Location, Package, PackageKind
+from mamoru.model.package import MEMBER_SEPARATOR, Location, Package, PackageKind
 from mamoru.scan.purl import purl_for
 from mamoru.walk.walker import AnalyzedFile, WalkResult
 
@@ -84,7 +84,10 @@ def resolve_findings(analyzed: list[AnalyzedFile]) -> list[Finding]:
             if finding.kind is FindingKind.FILE and not file.record.visible:
                 continue  # file checks (accounts …) are about what a container sees; secrets and malware are not
             line = finding.location.line if finding.location is not None else None
-            location = Location(path=file.record.path, layer=file.layer, line=line, visible=file.record.visible)
+            path = file.record.path
+            if finding.location is not None and finding.location.path.startswith(f"{path}{MEMBER_SEPARATOR}"):
+                path = finding.location.path  # a member of the archive at that path: app.jar!/config.yml
+            location = Location(path=path, layer=file.layer, line=line, visible=file.record.visible)
             findings.append(replace(finding, location=location))
     return findings
 

@@ -140,7 +140,8 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
     """A finding for one match; ``where`` names non-file places (``image config ENV DB_PASSWORD``).
 
     ``compiled``: the match is in a string constant of a ``.pyc``, which has no lines to point at.
-    ``member``: the match is in that member of the archive at ``path`` (its line is the member's).
+    ``member``: the match is in that member of the archive at ``path``: the location is
+    ``path!/member`` at the member's line (the resolver keeps such a path).
     """
     pattern = match.pattern
     severity = pattern.severity
@@ -150,19 +151,17 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
         severity = Severity.MEDIUM if severity.rank > Severity.MEDIUM.rank else severity
     elif match.checksum_valid:
         evidence.append("checksum verifies: a well-formed token")
-    if compiled:
-        place = f"/{path} (a string constant of the compiled module)"
-    elif member:
-        place = f"/{path}{SEPARATOR}{member} line {match.line}"
-    else:
-        place = where or f"/{path} line {match.line}"
+    if member:
+        path = f"{path}{SEPARATOR}{member}"
+    in_file = f"/{path} (a string constant of the compiled module)" if compiled else f"/{path} line {match.line}"
+    place = where or in_file
     return Finding(
         rule_id=pattern.rule_id,
         kind=FindingKind.SECRET,
         severity=severity,
         title=pattern.name,
         message=f"{pattern.name}: {place}",
-        location=Location(path=path, line=None if compiled or member else match.line) if path else None,
+        location=Location(path=path, line=None if compiled else match.line) if path else None,
         evidence=tuple(evidence),
         remediation=REMEDIATION,
         compliance=SECRET_COMPLIANCE,
