@@ -27,7 +27,7 @@ MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
 MAX_DEPTH = 4  # archive in archive in archive in archive
 MAX_NESTED_ARCHIVES = 2_000
 TIME_NOTE = "archive scan stopped after {:.0f} s; results are partial"
-SEPARATOR = MEMBER_SEPARATOR  # a member's place: app.jar!/BOOT-INF/lib/a.jar!/config.yml
+SEPARATOR = MEMBER_SEPARATOR  # a member's place: app.jar:BOOT-INF/lib/a.jar:config.yml
 # members that are never text: compiled code, media, fonts, native libraries
 BINARY_MEMBERS = (".class", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".svgz", ".woff", ".woff2",
                   ".ttf", ".otf", ".eot", ".so", ".dll", ".dylib", ".jnilib", ".a", ".o", ".pyc", ".pyo", ".mp3",

@@ -29,8 +29,9 @@ class PackageKind(StrEnum):
         return self in (PackageKind.DEB, PackageKind.APK, PackageKind.RPM)
 
 
-# a place inside an archive: the archive's path, this separator, the member (as in jar: URLs)
-MEMBER_SEPARATOR = "!/"
+# a place inside an archive: the archive's path, then each member after a colon, as package locations
+# have it (``srv/app.ear:web.war:WEB-INF/lib/a.jar``)
+MEMBER_SEPARATOR = ":"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

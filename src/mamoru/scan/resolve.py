@@ -86,7 +86,7 @@ def resolve_findings(analyzed: list[AnalyzedFile]) -> list[Finding]:
             line = finding.location.line if finding.location is not None else None
             path = file.record.path
             if finding.location is not None and finding.location.path.startswith(f"{path}{MEMBER_SEPARATOR}"):
-                path = finding.location.path  # a member of the archive at that path: app.jar!/config.yml
+                path = finding.location.path  # a member of the archive at that path: app.jar:config.yml
             location = Location(path=path, layer=file.layer, line=line, visible=file.record.visible)
             findings.append(replace(finding, location=location))
     return findings

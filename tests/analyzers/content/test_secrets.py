@@ -138,12 +138,12 @@ def test_secrets_in_a_spring_boot_jar(tmp_path: Path, cache_dir: Path) -> None:
     inventory = scan_filesystem(str(tmp_path), SECRETS)
     found = sorted((f.rule_id, f.message) for f in inventory.findings)
     assert found == [
-        ("SEC-001", "AWS access key ID: /app/app.jar!/BOOT-INF/lib/library-1.0.jar!/defaults.yml line 2"),
-        ("SEC-064", "Generic secret assignment: /app/app.jar!/BOOT-INF/classes/application.properties line 1"),
+        ("SEC-001", "AWS access key ID: /app/app.jar:BOOT-INF/lib/library-1.0.jar:defaults.yml line 2"),
+        ("SEC-064", "Generic secret assignment: /app/app.jar:BOOT-INF/classes/application.properties line 1"),
     ]
     places = sorted((f.location.path, f.location.line) for f in inventory.findings if f.location)
-    assert places == [("app/app.jar!/BOOT-INF/classes/application.properties", 1),
-                      ("app/app.jar!/BOOT-INF/lib/library-1.0.jar!/defaults.yml", 2)]  # fmt: skip
+    assert places == [("app/app.jar:BOOT-INF/classes/application.properties", 1),
+                      ("app/app.jar:BOOT-INF/lib/library-1.0.jar:defaults.yml", 2)]  # fmt: skip
     assert [n for n in inventory.notes if n.source == "secrets"] == []
 
 

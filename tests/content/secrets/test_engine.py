@@ -133,9 +133,12 @@ def test_generic_patterns_skip_third_party_code_but_formats_do_not() -> None:
     for path in ("usr/lib/python3/dist-packages/x/settings.py", "app/node_modules/x/index.js",
                  "usr/local/lib/python3.11/site-packages/x.py", "usr/share/perl5/X.pm",
                  "var/lib/dpkg/info/mysql-server.postinst", "lib/apk/db/installed", "var/lib/rpm/x",
-                 "var/cache/debconf/templates.dat"):  # fmt: skip
+                 "var/cache/debconf/templates.dat", "app/app.jar:BOOT-INF/lib/x.jar:conf.yml",
+                 "app/APP.JAR:META-INF/maven/g/a/pom.xml", "root/.m2/repository/g/a/1/a-1.jar:x.properties",
+                 "src/third_party/lib/config.py"):  # fmt: skip
         assert {m.pattern.rule_id for m in SCANNER.scan(text, path).matches} == {"SEC-001"}, path
-    for path in ("var/cache/debconf/passwords.dat", "var/cache/debconf/config.dat", "srv/var/lib/dpkg/x.py"):
+    for path in ("var/cache/debconf/passwords.dat", "var/cache/debconf/config.dat", "srv/var/lib/dpkg/x.py",
+                 "app/app.jar:BOOT-INF/classes/application.properties", "srv/notes:2024.txt"):  # fmt: skip
         assert {m.pattern.rule_id for m in SCANNER.scan(text, path).matches} == {"SEC-001", "SEC-064"}, path
 
 

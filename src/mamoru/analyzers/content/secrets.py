@@ -141,7 +141,7 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
 
     ``compiled``: the match is in a string constant of a ``.pyc``, which has no lines to point at.
     ``member``: the match is in that member of the archive at ``path``: the location is
-    ``path!/member`` at the member's line (the resolver keeps such a path).
+    ``path:member`` at the member's line (the resolver keeps such a path).
     """
     pattern = match.pattern
     severity = pattern.severity

@@ -46,12 +46,15 @@ _SCRIPT = regex.compile(r"#![^\n]{0,80}\b(?:python[\d.]*|perl|ruby|node|php|lua)
 # image's own configuration, so the generic (name-based) patterns skip it; specific formats still run.
 # The package managers' own databases too: dpkg's file lists, checksums and maintainer scripts, apk's and
 # rpm's databases, debconf's question templates (its answers, config.dat and passwords.dat, are scanned).
-# In archives (``app.jar!/…``): the archives bundled inside one (``BOOT-INF/lib/x.jar!/…``) and Maven's
-# build metadata; build tools' caches of downloaded artifacts (Maven, Gradle, Ivy) are third-party too
+# In archives (``app.jar:…``): the archives bundled inside one (``app.jar:BOOT-INF/lib/x.jar:…``) and
+# Maven's build metadata; build tools' caches of downloaded artifacts (Maven, Gradle, Ivy) are third-party too
+_ARCHIVE = r"\.(?i:jar|war|ear|par|aar|zip|whl|egg|nupkg):"  # an archive's path, then a member
 THIRD_PARTY = regex.compile(
-    r"(?:^|/)(?:node_modules|site-packages|dist-packages|vendor|gems|third_party)/|^usr/(?:lib|lib64|libexec|share|include)/"
-    r"|^usr/local/go/|^var/lib/(?:dpkg|rpm)/|^lib/apk/db/|^var/cache/debconf/templates\.dat(?:-old)?$"
-    r"|(?:^|/)(?:\.m2/repository|\.gradle/caches|\.ivy2/cache)/|!/.*!/|!/META-INF/maven/"
+    r"(?:^|/)(?:node_modules|site-packages|dist-packages|vendor|gems|third_party)/"
+    r"|^usr/(?:lib|lib64|libexec|share|include)/|^usr/local/go/"
+    r"|^var/lib/(?:dpkg|rpm)/|^lib/apk/db/|^var/cache/debconf/templates\.dat(?:-old)?$"
+    r"|(?:^|/)(?:\.m2/repository|\.gradle/caches|\.ivy2/cache)/"
+    rf"|{_ARCHIVE}.*{_ARCHIVE}|{_ARCHIVE}META-INF/maven/"
 )
 _VALUE_GROUPS = ("secret", "secret2", "bare")
 _ESCAPED_TEXT = regex.compile(r"(?:\\u[0-9A-Fa-f]{4})++[\w.,:;!?()\\-]*+")
