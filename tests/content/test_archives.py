@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.helpers import zip_bytes
 
-from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, SEPARATOR, members, new_budget
+from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, SEPARATOR, is_archive, members, new_budget
 
 DEBIAN_JARS = sorted(p for p in Path("/usr/share/java").glob("*.jar") if p.is_file() and not p.is_symlink())
 
@@ -45,3 +45,44 @@ def test_depth_bombs_and_large_members_are_bounded() -> None:
     found = dict(members(io.BytesIO(outer), len(outer), 8 << 20, budget))
     assert found == {}
     assert any(f"nested deeper than {MAX_DEPTH} levels" in note for note in budget.notes), budget.notes
+
+
+TARBALLS = [(".tar", ""), (".tar.gz", "-z"), (".tar.xz", "-J"), (".tar.zst", "--zstd")]
+
+
+@pytest.mark.parametrize(("suffix", "flag"), TARBALLS)
+def test_tarballs_made_by_gnu_tar(tmp_path: Path, suffix: str, flag: str) -> None:
+    """Members of real tarballs (GNU tar, every compression), read like a layer: regular files only."""
+    import subprocess
+
+    tree = tmp_path / "backup"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "app.env").write_bytes(b"DB_PASSWORD=q8J2mVn4Rt6Yx1Pz9Lk3\n")
+    (tree / "etc" / "link").symlink_to("app.env")
+    (tree / "logo.png").write_bytes(b"\x89PNG" + bytes(100))
+    archive = tmp_path / f"backup{suffix}"
+    subprocess.run(["tar", *([flag] if flag else []), "-cf", str(archive), "-C", str(tree), "."], check=True)
+    head = archive.read_bytes()[:512]
+    assert is_archive(f"srv/backup{suffix}", head)
+    budget = new_budget()
+    with archive.open("rb") as handle:
+        found = dict(members(handle, archive.stat().st_size, 8 << 20, budget))
+    assert found == {"etc/app.env": b"DB_PASSWORD=q8J2mVn4Rt6Yx1Pz9Lk3\n"}
+    assert budget.notes == []
+
+
+def test_a_tarball_bomb_stops_at_the_budget(tmp_path: Path) -> None:
+    import gzip
+    import tarfile
+
+    plain = io.BytesIO()
+    with tarfile.open(fileobj=plain, mode="w") as archive:
+        info = tarfile.TarInfo("zeros.txt")
+        info.size = 64 << 20
+        archive.addfile(info, io.BytesIO(bytes(info.size)))
+    bomb = gzip.compress(plain.getvalue(), compresslevel=9)
+    budget = new_budget()
+    budget.inflated = 16 << 20  # a smaller budget than the default 512 MiB, same code path
+    found = dict(members(io.BytesIO(bomb), len(bomb), 128 << 20, budget))
+    assert found == {}
+    assert any("inflates past" in note for note in budget.notes), budget.notes

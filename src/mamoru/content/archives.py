@@ -1,11 +1,13 @@
-"""The members of zip-family archives (jars, wars, wheels, zips), nested ones included, for content scanners.
+"""The members of archives (jars, wars, wheels, zips, tarballs), nested zips included, for content scanners.
 
 A Spring Boot jar keeps its ``application.properties`` in ``BOOT-INF/classes``, a war its
-``WEB-INF/web.xml``, a wheel or a zip whatever was packed into it: configuration the image ships
-without it ever being a file of a layer. The same bounds as for Java packages apply
-(:mod:`mamoru.analyzers.lang._zip`): the central directory is checked before ``zipfile`` loads it,
-no member inflates past its bound or the archive's budget, nesting depth and the number of nested
-archives are limited, and what is cut becomes a note.
+``WEB-INF/web.xml``, a wheel, a zip or a backup tarball whatever was packed into it: configuration
+the image ships without it ever being a file of a layer, and miners arrive as release tarballs. The
+same bounds as for Java packages apply to zips (:mod:`mamoru.analyzers.lang._zip`): the central
+directory is checked before ``zipfile`` loads it, no member inflates past its bound or the archive's
+budget, nesting depth and the number of nested archives are limited. Tarballs (gzip, zstd, xz,
+bzip2 or none) are streamed through mamoru's own layer tar reader under the same byte budget;
+archives inside a tarball are not opened. What is cut becomes a note.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from collections.abc import Iterator
 from typing import IO
 
 from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, nested_archive, open_zip, read_member
+from mamoru.errors import LimitExceeded
+from mamoru.model.inventory import FileKind
 from mamoru.model.package import MEMBER_SEPARATOR
+from mamoru.walk.limits import Limits
+from mamoru.walk.streams import CHUNK, DECOMPRESSION_ERRORS, Readable, compression_of, decompressing
+from mamoru.walk.tar_layer import TarLayerReader
 
 MiB = 1 << 20
 ZIP_MAGIC = b"PK\x03\x04"
-ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par", ".aar", ".zip", ".whl", ".egg", ".nupkg")
+ZIP_SUFFIXES = (".jar", ".war", ".ear", ".par", ".aar", ".zip", ".whl", ".egg", ".nupkg")
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
+ARCHIVE_SUFFIXES = ZIP_SUFFIXES + TAR_SUFFIXES
+MAX_TAR_MEMBERS = 200_000
 MAX_ARCHIVE = 256 * MiB  # an archive file read for its members (fat jars run to about 100 MiB)
 MAX_NESTED_ARCHIVE = 128 * MiB  # one nested archive, inflated
 MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
@@ -36,8 +46,11 @@ BINARY_MEMBERS = (".class", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".w
 
 
 def is_archive(path: str, head: bytes) -> bool:
-    """A zip-family archive by both name and magic bytes."""
-    return path.lower().endswith(ARCHIVE_SUFFIXES) and head.startswith(ZIP_MAGIC)
+    """An archive by both name and magic bytes (``head``: at least the first 512 bytes of the file)."""
+    name = path.lower()
+    if name.endswith(ZIP_SUFFIXES):
+        return head.startswith(ZIP_MAGIC)
+    return name.endswith(TAR_SUFFIXES) and (compression_of(head) != "none" or head[257:262] == b"ustar")
 
 
 def new_budget() -> ArchiveBudget:
@@ -52,10 +65,73 @@ def members(
     ``text_only``), nested archives opened in place (raises :class:`ArchiveError` when the outer archive
     cannot be read)."""
     skipped = BINARY_MEMBERS if text_only else ()
-    yield from _members(handle, size, max_member, budget, skipped, depth=0, prefix="")
+    head = handle.read(len(ZIP_MAGIC))
+    handle.seek(0)
+    if head == ZIP_MAGIC:
+        yield from _zip_members(handle, size, max_member, budget, skipped, depth=0, prefix="")
+    else:
+        yield from _tar_members(handle, max_member, budget, skipped)
 
 
-def _members(
+def _tar_members(
+    handle: IO[bytes], max_member: int, budget: ArchiveBudget, skipped: tuple[str, ...]
+) -> Iterator[tuple[str, bytes]]:
+    source = _BudgetedStream(decompressing(handle)[0], budget)
+    reader = TarLayerReader(source, Limits(max_members=MAX_TAR_MEMBERS), "tarball")
+    try:
+        for entry in reader.entries():
+            if entry.kind is not FileKind.FILE or entry.size > max_member or entry.path.lower().endswith(skipped):
+                continue
+            with entry.open() as member:
+                data = member.read(entry.size)
+            yield entry.path, data
+    except DECOMPRESSION_ERRORS as exc:
+        budget.notes.append(f"compressed data is corrupt: {exc}")
+    except (ArchiveError, LimitExceeded) as exc:
+        budget.notes.append(str(exc))
+    budget.notes.extend(note.message.removeprefix("tarball: ") for note in reader.notes)
+
+
+class _BudgetedStream:
+    """A decompressed tarball read forward (skips read and drop), never past the archive's inflate budget."""
+
+    def __init__(self, decoded: Readable, budget: ArchiveBudget) -> None:
+        self._decoded = decoded
+        self._budget = budget
+        self._chunk = b""
+        self._offset = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        want = size if size >= 0 else CHUNK
+        parts = []
+        while want > 0:
+            if self._offset >= len(self._chunk) and not self._next():
+                break
+            part = self._chunk[self._offset : self._offset + want]
+            self._offset += len(part)
+            want -= len(part)
+            parts.append(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def skip(self, size: int) -> int:
+        skipped = 0
+        while skipped < size:
+            if self._offset >= len(self._chunk) and not self._next():
+                break
+            step = min(size - skipped, len(self._chunk) - self._offset)
+            self._offset += step
+            skipped += step
+        return skipped
+
+    def _next(self) -> bool:
+        self._chunk, self._offset = self._decoded.read(CHUNK), 0
+        self._budget.inflated -= len(self._chunk)
+        if self._budget.inflated < 0:
+            raise ArchiveError(f"tarball inflates past the {MAX_INFLATED} byte budget (a bomb?)")
+        return bool(self._chunk)
+
+
+def _zip_members(
     handle: IO[bytes],
     size: int,
     max_member: int,
@@ -95,6 +171,6 @@ def _nested(
     if data is None:
         return
     try:
-        yield from _members(io.BytesIO(data), len(data), max_member, budget, skipped, depth + 1, place + SEPARATOR)
+        yield from _zip_members(io.BytesIO(data), len(data), max_member, budget, skipped, depth + 1, place + SEPARATOR)
     except ArchiveError as exc:
         budget.notes.append(f"{place}: {exc}")

@@ -4,8 +4,8 @@ Files above ``MAX_SECRET_FILE`` are data (databases, archives, models, binaries)
 are not read; ``large_files_note`` sums them up in one note per scan (the image-config secret detector
 adds it, since it runs once after the walk). Binary files are not scanned, except Python modules
 shipped compiled without their source (``app/settings.pyc``), whose string constants are
-(:mod:`mamoru.content.secrets.pyc`), and zip-family archives up to 256 MiB (jars, wars, wheels,
-zips, nested ones too), whose text members are (:mod:`mamoru.content.archives`).
+(:mod:`mamoru.content.secrets.pyc`), and archives up to 256 MiB (jars, wars, wheels, zips, nested
+ones too, and tarballs), whose text members are (:mod:`mamoru.content.archives`).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class SecretAnalyzer:
         return result
 
     def _archive(self, content: FileContent) -> AnalysisResult:
-        """The text members of a jar, war, wheel or zip (nested archives too), each scanned as a file."""
+        """The text members of a jar, war, wheel, zip (nested archives too) or tarball, each scanned as a file."""
         path = content.info.path
         secrets = self._scanner or scanner()
         budget = new_budget()
