@@ -13,16 +13,18 @@ archives inside a tarball are not opened. What is cut becomes a note.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, nested_archive, open_zip, read_member
 from mamoru.errors import LimitExceeded
 from mamoru.model.inventory import FileKind
 from mamoru.model.package import MEMBER_SEPARATOR
-from mamoru.walk.limits import Limits
-from mamoru.walk.streams import CHUNK, DECOMPRESSION_ERRORS, Readable, compression_of, decompressing
+from mamoru.walk.layer_stream import DecodedBytes
+from mamoru.walk.limits import DEFAULT_LIMITS, Limits
+from mamoru.walk.streams import DigestReader, compression_of, decompressing
 from mamoru.walk.tar_layer import TarLayerReader
 
 MiB = 1 << 20
@@ -36,7 +38,7 @@ MAX_NESTED_ARCHIVE = 128 * MiB  # one nested archive, inflated
 MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
 MAX_DEPTH = 4  # archive in archive in archive in archive
 MAX_NESTED_ARCHIVES = 2_000
-TIME_NOTE = "archive scan stopped after {:.0f} s; results are partial"
+MAX_NOTES = 20  # notes kept per archive
 SEPARATOR = MEMBER_SEPARATOR  # a member's place: app.jar:BOOT-INF/lib/a.jar:config.yml
 # members that are never text: compiled code, media, fonts, native libraries
 BINARY_MEMBERS = (".class", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".svgz", ".woff", ".woff2",
@@ -58,6 +60,30 @@ def new_budget() -> ArchiveBudget:
     return ArchiveBudget(inflated=MAX_INFLATED, archives=MAX_NESTED_ARCHIVES)
 
 
+def visit_members(
+    handle: IO[bytes],
+    size: int,
+    max_member: int,
+    visit: Callable[[str, bytes], None],
+    *,
+    text_only: bool,
+    seconds: float,
+) -> list[str]:
+    """Call ``visit(place, bytes)`` for each member :func:`members` yields, for at most ``seconds``; return
+    the notes on what was not read (bounds, time, an archive that cannot be read), at most 20."""
+    budget = new_budget()
+    deadline = time.monotonic() + seconds
+    try:
+        for place, data in members(handle, size, max_member, budget, text_only):
+            visit(place, data)
+            if time.monotonic() > deadline:
+                budget.notes.append(f"archive scan stopped after {seconds:.0f} s; results are partial")
+                break
+    except ArchiveError as exc:
+        budget.notes.append(f"not read as an archive: {exc}")
+    return budget.notes[:MAX_NOTES]
+
+
 def members(
     handle: IO[bytes], size: int, max_member: int, budget: ArchiveBudget, text_only: bool = True
 ) -> Iterator[tuple[str, bytes]]:
@@ -76,8 +102,12 @@ def members(
 def _tar_members(
     handle: IO[bytes], max_member: int, budget: ArchiveBudget, skipped: tuple[str, ...]
 ) -> Iterator[tuple[str, bytes]]:
-    source = _BudgetedStream(decompressing(handle)[0], budget)
-    reader = TarLayerReader(source, Limits(max_members=MAX_TAR_MEMBERS), "tarball")
+    # the layers' own stream: decompression by magic bytes, buffered forward reads and skips, and a
+    # byte bound (here the archive's remaining inflate budget); corrupt data becomes a reader note
+    raw = DigestReader(handle)
+    decoded, compression = decompressing(raw)
+    stream = DecodedBytes(decoded, compression, raw, None, DEFAULT_LIMITS, "tarball", max_bytes=budget.inflated)
+    reader = TarLayerReader(stream, Limits(max_members=MAX_TAR_MEMBERS), "tarball")
     try:
         for entry in reader.entries():
             if entry.kind is not FileKind.FILE or entry.size > max_member or entry.path.lower().endswith(skipped):
@@ -85,50 +115,14 @@ def _tar_members(
             with entry.open() as member:
                 data = member.read(entry.size)
             yield entry.path, data
-    except DECOMPRESSION_ERRORS as exc:
-        budget.notes.append(f"compressed data is corrupt: {exc}")
-    except (ArchiveError, LimitExceeded) as exc:
+    except LimitExceeded as exc:
         budget.notes.append(str(exc))
-    budget.notes.extend(note.message.removeprefix("tarball: ") for note in reader.notes)
-
-
-class _BudgetedStream:
-    """A decompressed tarball read forward (skips read and drop), never past the archive's inflate budget."""
-
-    def __init__(self, decoded: Readable, budget: ArchiveBudget) -> None:
-        self._decoded = decoded
-        self._budget = budget
-        self._chunk = b""
-        self._offset = 0
-
-    def read(self, size: int = -1, /) -> bytes:
-        want = size if size >= 0 else CHUNK
-        parts = []
-        while want > 0:
-            if self._offset >= len(self._chunk) and not self._next():
-                break
-            part = self._chunk[self._offset : self._offset + want]
-            self._offset += len(part)
-            want -= len(part)
-            parts.append(part)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def skip(self, size: int) -> int:
-        skipped = 0
-        while skipped < size:
-            if self._offset >= len(self._chunk) and not self._next():
-                break
-            step = min(size - skipped, len(self._chunk) - self._offset)
-            self._offset += step
-            skipped += step
-        return skipped
-
-    def _next(self) -> bool:
-        self._chunk, self._offset = self._decoded.read(CHUNK), 0
-        self._budget.inflated -= len(self._chunk)
-        if self._budget.inflated < 0:
-            raise ArchiveError(f"tarball inflates past the {MAX_INFLATED} byte budget (a bomb?)")
-        return bool(self._chunk)
+    except OSError as exc:  # in a member's data (the reader notes what happens between members)
+        budget.notes.append(f"tarball is corrupt or truncated: {exc}")
+    finally:
+        stream.close()
+        budget.inflated -= stream.count
+    budget.notes.extend(note.message for note in reader.notes)
 
 
 def _zip_members(

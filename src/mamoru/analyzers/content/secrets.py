@@ -10,21 +10,11 @@ ones too, and tarballs), whose text members are (:mod:`mamoru.content.archives`)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
-from mamoru.analyzers.lang._zip import ArchiveError
-from mamoru.content.archives import (
-    ARCHIVE_SUFFIXES,
-    MAX_ARCHIVE,
-    SEPARATOR,
-    TIME_NOTE,
-    is_archive,
-    members,
-    new_budget,
-)
+from mamoru.content.archives import ARCHIVE_SUFFIXES, MAX_ARCHIVE, SEPARATOR, is_archive, visit_members
 from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.pyc import is_pyc, string_constants
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
@@ -37,7 +27,6 @@ MAX_SECRET_FILE = 8 * 1024 * 1024  # larger files are data, not configuration (a
 NOTE_PATHS = 5  # the largest skipped files named in the note
 BINARY_SNIFF = 8192
 ARCHIVE_TIME_BUDGET = 10.0  # seconds for all the members of one archive
-MAX_ARCHIVE_NOTES = 20
 # distribution documentation and locale data: full of example credentials, never the image's own
 SKIPPED_PREFIXES = ("usr/share/doc/", "usr/share/man/", "usr/share/info/", "usr/share/locale/", "usr/share/i18n/",
                     "usr/share/zoneinfo/", "usr/share/common-licenses/", "usr/share/X11/locale/")  # fmt: skip
@@ -101,26 +90,23 @@ class SecretAnalyzer:
         """The text members of a jar, war, wheel, zip (nested archives too) or tarball, each scanned as a file."""
         path = content.info.path
         secrets = self._scanner or scanner()
-        budget = new_budget()
-        findings: list[Finding] = []
-        notes: list[Note] = []
-        deadline = time.monotonic() + ARCHIVE_TIME_BUDGET
+        result = AnalysisResult()
+
+        def scan_member(place: str, data: bytes) -> None:
+            if b"\x00" in data[:BINARY_SNIFF]:
+                return
+            outcome = secrets.scan_bytes(data, f"{path}{SEPARATOR}{place}")
+            result.findings.extend(secret_finding(m, path, member=place) for m in outcome.matches)
+            if outcome.timed_out:
+                result.notes.append(
+                    self._note(content, f"{place}: secret scan stopped at its time budget; results are partial")
+                )
+
         with content.open() as handle:
-            try:
-                for place, data in members(handle, content.info.size, MAX_SECRET_FILE, budget):
-                    if b"\x00" in data[:BINARY_SNIFF]:
-                        continue
-                    outcome = secrets.scan_bytes(data, f"{path}{SEPARATOR}{place}")
-                    findings.extend(secret_finding(m, path, member=place) for m in outcome.matches)
-                    if outcome.timed_out:
-                        budget.notes.append(f"{place}: secret scan stopped at its time budget; results are partial")
-                    if time.monotonic() > deadline:
-                        budget.notes.append(TIME_NOTE.format(ARCHIVE_TIME_BUDGET))
-                        break
-            except ArchiveError as exc:
-                notes.append(self._note(content, f"not read as an archive: {exc}"))
-        notes.extend(self._note(content, message) for message in budget.notes[:MAX_ARCHIVE_NOTES])
-        return AnalysisResult(findings=findings, notes=notes)
+            notes = visit_members(handle, content.info.size, MAX_SECRET_FILE, scan_member, text_only=True,
+                                  seconds=ARCHIVE_TIME_BUDGET)  # fmt: skip
+        result.notes.extend(self._note(content, f"{self.name}: {message}") for message in notes)
+        return result
 
     def _note(self, content: FileContent, message: str) -> Note:
         return Note(kind=NoteKind.SKIPPED, path=content.info.path, layer=content.info.layer, source=self.name,
