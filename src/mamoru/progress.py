@@ -11,7 +11,7 @@ from mamoru.model.artifact import Layer
 
 
 class RichProgress:
-    """Shows one bar per layer on stderr while it is read."""
+    """Shows one bar per layer on stderr while it is read (two at once when a layer worker runs)."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
@@ -23,7 +23,7 @@ class RichProgress:
             console=console,
             transient=True,
         )
-        self._task: TaskID | None = None
+        self._tasks: dict[int, TaskID] = {}  # by layer index
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -36,13 +36,14 @@ class RichProgress:
 
     def start_layer(self, layer: Layer, total_bytes: int) -> None:
         label = f"layer {layer.index} {layer.short_id}" if layer.digest or layer.diff_id else "filesystem"
-        self._task = self._progress.add_task(label, total=total_bytes or None)
+        self._tasks[layer.index] = self._progress.add_task(label, total=total_bytes or None)
 
-    def advance(self, bytes_read: int) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, completed=bytes_read)
+    def advance(self, layer: Layer, bytes_read: int) -> None:
+        task = self._tasks.get(layer.index)
+        if task is not None:
+            self._progress.update(task, completed=bytes_read)
 
-    def end_layer(self) -> None:
-        if self._task is not None:
-            self._progress.remove_task(self._task)
-            self._task = None
+    def end_layer(self, layer: Layer) -> None:
+        task = self._tasks.pop(layer.index, None)
+        if task is not None:
+            self._progress.remove_task(task)

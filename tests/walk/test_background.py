@@ -91,13 +91,13 @@ def test_waiting_bytes_are_bounded() -> None:
     """With a bound of 8 bytes, submitting a fourth 4-byte file first collects the oldest analyses."""
     collected: list[str] = []
     analyzer = SizeAnalyzer()
-    background = BackgroundAnalyses(lambda a, record, layer, previous, found: collected.append(record.path), 8)
+    background = BackgroundAnalyses(lambda a, record, found: collected.append(record.path), 8)
     layer = Layer(index=0)
     for number in range(4):
         path = f"slow-{number}"
         info = FileInfo(path=path, layer=layer, mode=0o644, size=4, uid=0, gid=0)
         record = FileRecord(path=path, layer_index=0, kind=FileKind.FILE, mode=0o644, uid=0, gid=0, size=4)
-        background.submit(analyzer, FileContent(info, data=b"1234"), record, layer, None)
+        background.submit(analyzer, FileContent(info, data=b"1234"), record)
         assert background._bytes <= 8
     assert collected == ["slow-0", "slow-1"]
     background.finish()

@@ -28,11 +28,14 @@ class ScanOptions:
     scanners: frozenset[FindingKind] = frozenset()  # detector kinds to run after the inventory
     db_path: Path | None = None
     content: ContentSettings = field(default_factory=ContentSettings)  # user YARA rules, hash lists, allow-list
+    parallel_layers: bool = True  # a forked worker walks some layers (mamoru.walk.layer_worker); off: one process
 
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
     """Walk an opened source with every analyzer, resolve its inventory, run the chosen detectors."""
-    walker = Walker(analyzers_for(options.scanners, options.content), options.limits, progress)
+    walker = Walker(
+        analyzers_for(options.scanners, options.content), options.limits, progress, parallel=options.parallel_layers
+    )
     walked = walker.walk(source)
     inventory = resolve_inventory(source.artifact, walked, source.notes)
     detect(inventory, options)

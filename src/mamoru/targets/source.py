@@ -35,6 +35,9 @@ class ImageSource(Protocol):
 
     def open_layer(self, layer: Layer) -> AbstractContextManager[OpenLayer]: ...
 
+    # Sources may also say ``parallel_layers = True``: two processes may open different layers at
+    # the same time (the walk then forks a worker, see mamoru.walk.layer_worker).
+
     def close(self) -> None: ...
 
 
@@ -57,6 +60,8 @@ class StoredImage:
     limits: Limits
     notes: list[Note] = field(default_factory=list)
     cleanup: Callable[[], None] | None = None
+    # each open_layer opens its blob anew (a file, a window read with pread, an HTTP request)
+    parallel_layers: bool = True
 
     @contextmanager
     def open_layer(self, layer: Layer) -> Iterator[OpenLayer]:

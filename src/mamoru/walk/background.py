@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mamoru.analyzers.base import AnalysisResult, Analyzer, FileContent
-from mamoru.model.artifact import Layer
 from mamoru.model.inventory import FileRecord
 
 if TYPE_CHECKING:  # concurrent.futures is imported when a first file is handed over (most scans never do)
@@ -28,14 +27,12 @@ MAX_WAITING_BYTES = 64 * 1024 * 1024
 class _Waiting:
     analyzer: Analyzer
     record: FileRecord
-    layer: Layer
-    previous: FileRecord | None
     size: int
     future: Future[AnalysisResult]
 
 
-# what the walker does with a finished analysis: (analyzer, record, layer, previous, result or error)
-Collect = Callable[[Analyzer, FileRecord, Layer, "FileRecord | None", "AnalysisResult | Exception"], None]
+# what the walker does with a finished analysis: (analyzer, record, result or error)
+Collect = Callable[[Analyzer, FileRecord, "AnalysisResult | Exception"], None]
 
 
 class BackgroundAnalyses:
@@ -48,14 +45,12 @@ class BackgroundAnalyses:
         self._bytes = 0
         self._executor: ThreadPoolExecutor | None = None
 
-    def submit(
-        self, analyzer: Analyzer, content: FileContent, record: FileRecord, layer: Layer, previous: FileRecord | None
-    ) -> None:
+    def submit(self, analyzer: Analyzer, content: FileContent, record: FileRecord) -> None:
         """Read the content now (the layer stream moves on) and analyze it on the worker thread."""
         try:
             data = content.read()
         except Exception as exc:  # noqa: BLE001 - reported like any analyzer failure
-            self._collect(analyzer, record, layer, previous, exc)
+            self._collect(analyzer, record, exc)
             return
         detached = FileContent(content.info, data=data)
         if self._executor is None:
@@ -63,7 +58,7 @@ class BackgroundAnalyses:
 
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mamoru-analyzer")
         future = self._executor.submit(analyzer.analyze, detached)
-        self._waiting.append(_Waiting(analyzer, record, layer, previous, len(data), future))
+        self._waiting.append(_Waiting(analyzer, record, len(data), future))
         self._bytes += len(data)
         while self._bytes > self._max_bytes and self._waiting:
             self._collect_oldest()
@@ -89,4 +84,4 @@ class BackgroundAnalyses:
             outcome: AnalysisResult | Exception = waiting.future.result()
         except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan
             outcome = exc
-        self._collect(waiting.analyzer, waiting.record, waiting.layer, waiting.previous, outcome)
+        self._collect(waiting.analyzer, waiting.record, outcome)

@@ -9,6 +9,7 @@ import bz2
 import hashlib
 import io
 import lzma
+import os
 import zlib
 from typing import IO, Protocol, cast
 
@@ -65,7 +66,7 @@ class Window(RawReader):
 
     def __init__(self, fileobj: IO[bytes], offset: int, length: int) -> None:
         super().__init__()
-        self._file = fileobj
+        self._fd = fileobj.fileno()
         self._offset = offset
         self._length = length
         self._pos = 0
@@ -87,8 +88,8 @@ class Window(RawReader):
             size = remaining
         if size <= 0:
             return b""
-        self._file.seek(self._offset + self._pos)
-        data = self._file.read(size)
+        # pread, not seek and read: the file offset is shared with a forked layer worker
+        data = os.pread(self._fd, size, self._offset + self._pos)
         self._pos += len(data)
         return data
 

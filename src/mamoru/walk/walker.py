@@ -15,6 +15,7 @@ from mamoru.model.inventory import Deletion, FileKind, FileRecord, Note, NoteKin
 from mamoru.targets.source import ImageSource
 from mamoru.walk.background import BackgroundAnalyses
 from mamoru.walk.entries import LayerEntry
+from mamoru.walk.layer_worker import LayerWorker, split_layers
 from mamoru.walk.limits import Limits
 from mamoru.walk.path_gate import compile_path_gate
 from mamoru.walk.squash import SquashedIndex
@@ -33,9 +34,9 @@ class Progress(Protocol):
 
     def start_layer(self, layer: Layer, total_bytes: int) -> None: ...
 
-    def advance(self, bytes_read: int) -> None: ...
+    def advance(self, layer: Layer, bytes_read: int) -> None: ...
 
-    def end_layer(self) -> None: ...
+    def end_layer(self, layer: Layer) -> None: ...
 
 
 class NoProgress:
@@ -44,10 +45,10 @@ class NoProgress:
     def start_layer(self, layer: Layer, total_bytes: int) -> None:
         pass
 
-    def advance(self, bytes_read: int) -> None:
+    def advance(self, layer: Layer, bytes_read: int) -> None:
         pass
 
-    def end_layer(self) -> None:
+    def end_layer(self, layer: Layer) -> None:
         pass
 
 
@@ -59,7 +60,7 @@ class AnalyzedFile:
     record: FileRecord
     layer: Layer
     result: AnalysisResult
-    previous: FileRecord | None  # the record of the same path this one directly replaced
+    previous: FileRecord | None = None  # the record of the same path this one directly replaced
 
 
 @dataclass(slots=True)
@@ -74,10 +75,34 @@ class WalkResult:
     files_truncated: bool = False
 
 
-class Walker:
-    """Walks the layers of an :class:`ImageSource` in order, each exactly once."""
+@dataclass(slots=True)
+class LayerWalk:
+    """What reading one layer produced, on its own; :meth:`Walker.walk` merges the layers in order.
 
-    def __init__(self, analyzers: Sequence[Analyzer], limits: Limits, progress: Progress | None = None) -> None:
+    ``events`` keeps the layer's entries in tar order: a file record with whether an analyzer
+    wanted it (those are kept whatever ``max_files`` says), or a whiteout as a :class:`Deletion`.
+    """
+
+    layer: Layer
+    events: list[tuple[FileRecord, bool] | Deletion] = field(default_factory=list)
+    analyzed: list[AnalyzedFile] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    entries: int = 0
+    truncated: bool = False  # records of unwanted files were dropped past ``max_files``
+
+
+class Walker:
+    """Walks the layers of an :class:`ImageSource`, each exactly once, into one squashed view.
+
+    Each layer is read and analysed on its own; only the squashed view joins them, applied in layer
+    order afterwards. So when the source can open layers independently, a forked worker process
+    walks some layers while this process walks the others (see :mod:`mamoru.walk.layer_worker`):
+    tar parsing and most analyzers hold the GIL, so a second core needs a second process.
+    """
+
+    def __init__(
+        self, analyzers: Sequence[Analyzer], limits: Limits, progress: Progress | None = None, *, parallel: bool = True
+    ) -> None:
         self._analyzers = tuple(analyzers)
         patterns = [(a, getattr(a, "path_pattern", "") or "") for a in self._analyzers]
         # analyzers that may want any path (content scanners, executables) are asked directly; the
@@ -87,82 +112,122 @@ class Walker:
         self._may_match = compile_path_gate(p for _, p in patterns)
         self._limits = limits
         self._progress = progress or NoProgress()
-        self._background: BackgroundAnalyses | None = None  # set for each walk
+        self._parallel = parallel
 
     def walk(self, source: ImageSource) -> WalkResult:
         result = WalkResult()
         index = SquashedIndex()
+        layers = source.artifact.layers
         # The layer reader thread (see layer_stream.Prefetcher) needs the GIL only briefly, between
         # reading, inflating and hashing a chunk; with Python's default 5 ms switch interval it waits
         # that long for the parsing thread to let go, once per chunk, and parsing then starves.
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self._background = BackgroundAnalyses(partial(self._record_analysis, result))
         try:
-            for layer in source.artifact.layers:
-                index.begin_layer(layer.index)
-                self._progress.start_layer(layer, layer.size)
-                try:
-                    self._walk_layer(source, layer, index, result)
-                finally:
-                    self._progress.end_layer()
-            self._background.finish()
+            split = split_layers(layers) if self._parallel and getattr(source, "parallel_layers", False) else None
+            if split is None:
+                for layer in layers:
+                    self._merge(self._walk_layer(source, layer, self._progress), index, result)
+            else:
+                here, there = split
+                with LayerWorker(partial(self._walk_layer, source), there, layers, self._progress) as worker:
+                    walks = {layer.index: self._walk_layer(source, layer, self._progress) for layer in here}
+                    walks.update(worker.results())
+                for layer in layers:
+                    self._merge(walks.pop(layer.index), index, result)
         finally:
-            self._background.close()
-            self._background = None
             sys.setswitchinterval(switch_interval)
         return result
 
-    def _walk_layer(self, source: ImageSource, layer: Layer, index: SquashedIndex, result: WalkResult) -> None:
-        limits = self._limits
+    def _merge(self, walked: LayerWalk, index: SquashedIndex, result: WalkResult) -> None:
+        """Apply one layer's walk to the squashed view and the result (layers in order)."""
+        index.begin_layer(walked.layer.index)
+        max_files = self._limits.max_files
+        replaced: dict[int, FileRecord] = {}  # id(record) -> the record it replaced
+        for event in walked.events:
+            if isinstance(event, Deletion):
+                if event.opaque:
+                    index.opaque(event.path)
+                else:
+                    index.whiteout(event.path)
+                result.deletions.append(event)
+                continue
+            record, wanted = event
+            if not wanted and len(result.files) >= max_files:
+                result.files_truncated = True
+                continue
+            previous = index.add(record)
+            if previous is not None:
+                replaced[id(record)] = previous
+            result.files.append(record)
+        for analyzed in walked.analyzed:
+            analyzed.previous = replaced.get(id(analyzed.record))
+        result.analyzed.extend(walked.analyzed)
+        result.notes.extend(walked.notes)
+        result.files_truncated = result.files_truncated or walked.truncated
+        result.layer_file_counts[walked.layer.index] = walked.entries
+
+    def _walk_layer(self, source: ImageSource, layer: Layer, progress: Progress) -> LayerWalk:
+        walked = LayerWalk(layer)
+        events = walked.events
+        max_files = self._limits.max_files
+        kept = 0
         count = 0
         read_here: dict[str, FileContent] = {}  # contents read in this layer, for hardlinks to them
-        with source.open_layer(layer) as opened:
-            for count, entry in enumerate(opened.reader.entries(), start=1):
-                if count % PROGRESS_EVERY == 0:
-                    self._progress.advance(opened.bytes_read)
-                path = entry.path
-                if not path:
-                    continue
-                parent, _, name = path.rpartition("/")
-                if name.startswith(WHITEOUT):
-                    self._whiteout(index, result, layer, parent, name)
-                    continue
-                record = FileRecord(
-                    path=path,
-                    layer_index=layer.index,
-                    kind=entry.kind,
-                    mode=entry.mode,
-                    uid=entry.uid,
-                    gid=entry.gid,
-                    size=entry.size,
-                    linkname=entry.linkname,
-                )
-                wanted = self._wanted(entry)
-                if not wanted and len(result.files) >= limits.max_files:
-                    result.files_truncated = True
-                    continue
-                previous = index.add(record)
-                result.files.append(record)
-                if wanted:
-                    content = self._content(entry, layer, read_here, result)
-                    if content is not None:
-                        self._analyze(wanted, content, record, layer, previous, result)
-                        self._keep_for_hardlinks(content, read_here)
-            self._progress.advance(opened.bytes_read)
-            result.notes.extend(opened.reader.notes)
-        result.layer_file_counts[layer.index] = count
-        for content in read_here.values():
-            content.release()
+        background = BackgroundAnalyses(partial(self._record_analysis, walked))
+        progress.start_layer(layer, layer.size)
+        try:
+            with source.open_layer(layer) as opened:
+                for count, entry in enumerate(opened.reader.entries(), start=1):
+                    if count % PROGRESS_EVERY == 0:
+                        progress.advance(layer, opened.bytes_read)
+                    path = entry.path
+                    if not path:
+                        continue
+                    parent, _, name = path.rpartition("/")
+                    if name.startswith(WHITEOUT):
+                        self._whiteout(walked, parent, name)
+                        continue
+                    wanted = self._wanted(entry)
+                    if not wanted and kept >= max_files:
+                        walked.truncated = True
+                        continue
+                    record = FileRecord(
+                        path=path,
+                        layer_index=layer.index,
+                        kind=entry.kind,
+                        mode=entry.mode,
+                        uid=entry.uid,
+                        gid=entry.gid,
+                        size=entry.size,
+                        linkname=entry.linkname,
+                    )
+                    kept += 1
+                    events.append((record, bool(wanted)))
+                    if wanted:
+                        content = self._content(entry, layer, read_here, walked)
+                        if content is not None:
+                            self._analyze(wanted, content, record, walked, background)
+                            self._keep_for_hardlinks(content, read_here)
+                progress.advance(layer, opened.bytes_read)
+                walked.notes.extend(opened.reader.notes)
+            background.finish()
+        finally:
+            background.close()
+            progress.end_layer(layer)
+            for content in read_here.values():
+                content.release()
+        walked.entries = count
+        return walked
 
-    def _whiteout(self, index: SquashedIndex, result: WalkResult, layer: Layer, parent: str, name: str) -> None:
+    @staticmethod
+    def _whiteout(walked: LayerWalk, parent: str, name: str) -> None:
+        layer_index = walked.layer.index
         if name == OPAQUE:
-            index.opaque(parent)
-            result.deletions.append(Deletion(layer.index, parent, opaque=True))
+            walked.events.append(Deletion(layer_index, parent, opaque=True))
         elif not name.startswith(OPAQUE[:8]):  # other ".wh..wh.*" names are aufs bookkeeping
             target = f"{parent}/{name[len(WHITEOUT) :]}" if parent else name[len(WHITEOUT) :]
-            index.whiteout(target)
-            result.deletions.append(Deletion(layer.index, target, opaque=False))
+            walked.events.append(Deletion(layer_index, target, opaque=False))
 
     def _wanted(self, entry: LayerEntry) -> list[Analyzer]:
         if entry.kind is not FileKind.FILE and entry.kind is not FileKind.HARDLINK:
@@ -174,7 +239,7 @@ class Walker:
         return wanted
 
     def _content(
-        self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: WalkResult
+        self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: LayerWalk
     ) -> FileContent | None:
         limits = self._limits
         if entry.kind is FileKind.HARDLINK:
@@ -212,51 +277,41 @@ class Walker:
         wanted: list[Analyzer],
         content: FileContent,
         record: FileRecord,
-        layer: Layer,
-        previous: FileRecord | None,
-        result: WalkResult,
+        walked: LayerWalk,
+        background: BackgroundAnalyses,
     ) -> None:
         try:
             for analyzer in wanted:
-                if (
-                    self._background is not None
-                    and content.info.size >= BACKGROUND_MIN_BYTES
-                    and getattr(analyzer, "background", False)
-                ):
-                    self._background.submit(analyzer, content, record, layer, previous)
+                if content.info.size >= BACKGROUND_MIN_BYTES and getattr(analyzer, "background", False):
+                    background.submit(analyzer, content, record)
                     continue
                 try:
                     found: AnalysisResult | Exception = analyzer.analyze(content)
                 except Exception as exc:  # noqa: BLE001 - a hostile file must not stop the scan
                     found = exc
-                self._record_analysis(result, analyzer, record, layer, previous, found)
+                self._record_analysis(walked, analyzer, record, found)
         finally:
             if content.info.size > self._limits.in_memory_file_bytes:
                 content.release()
 
     @staticmethod
     def _record_analysis(
-        result: WalkResult,
-        analyzer: Analyzer,
-        record: FileRecord,
-        layer: Layer,
-        previous: FileRecord | None,
-        found: AnalysisResult | Exception,
+        walked: LayerWalk, analyzer: Analyzer, record: FileRecord, found: AnalysisResult | Exception
     ) -> None:
         """Keep an analyzer's result for the resolver, or a note saying why the file could not be analysed."""
         if isinstance(found, Exception):
             _log_failure(analyzer.name, record.path, found)
-            result.notes.append(
+            walked.notes.append(
                 Note(
                     kind=NoteKind.UNKNOWN,
                     path=record.path,
-                    layer=layer,
+                    layer=walked.layer,
                     source=analyzer.name,
                     message=f"{analyzer.name}: {found}",
                 )
             )
             return
-        result.analyzed.append(AnalyzedFile(analyzer.name, record, layer, found, previous))
+        walked.analyzed.append(AnalyzedFile(analyzer.name, record, walked.layer, found))
 
     def _keep_for_hardlinks(self, content: FileContent, read_here: dict[str, FileContent]) -> None:
         """Keep small contents that were read, for hard links to them later in the same layer."""
