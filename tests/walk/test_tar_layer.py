@@ -9,6 +9,8 @@ import threading
 import zlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from tests.helpers import Entry, layer_tar, sha256
 
 from mamoru.errors import LimitExceeded, TargetError
@@ -16,7 +18,7 @@ from mamoru.model.inventory import FileKind, NoteKind
 from mamoru.walk.entries import normalize_name
 from mamoru.walk.layer_stream import BlobExpectation, open_layer_stream
 from mamoru.walk.limits import Limits, MiB
-from mamoru.walk.tar_layer import TarLayerReader
+from mamoru.walk.tar_layer import TarLayerReader, _byte_sum
 
 
 def entries_of(blob: bytes, limits: Limits | None = None, expect: BlobExpectation | None = None):
@@ -192,3 +194,26 @@ def test_compressions_by_magic(compress: str) -> None:
     }[compress](raw)
     found, _ = entries_of(blob, expect=BlobExpectation(diff_id=sha256(raw)))
     assert found == [("etc/os-release", FileKind.FILE, b"ID=alpine\n")]
+
+
+@given(st.binary(max_size=512))
+def test_byte_sum_equals_sum(block: bytes) -> None:
+    assert _byte_sum(block) == sum(block)
+
+
+def test_byte_sum_of_the_largest_blocks() -> None:
+    assert _byte_sum(b"\xff" * 512) == 255 * 512
+    assert _byte_sum(b"\xff" * 256 + b"\x00" * 256) == 255 * 256
+
+
+def test_reads_across_chunks_return_exactly_the_bytes_asked_for() -> None:
+    """A layer of several 1 MiB chunks read in odd sizes gives back the same bytes (and the diff_id checks)."""
+    data = bytes(range(256)) * (3 * MiB // 256 + 7)
+    blob = gzip.compress(data, compresslevel=1)
+    pieces = []
+    with open_layer_stream(io.BytesIO(blob), BlobExpectation(diff_id=sha256(data)), Limits(), "layer") as stream:
+        source = stream.reader._source  # the decoded bytes the tar reader reads
+        for size in (1, 512, MiB - 3, 5, 2 * MiB + 11, 10):
+            pieces.append(source.read(size))
+        pieces.append(source.read(-1))
+    assert b"".join(pieces) == data

@@ -58,13 +58,17 @@ def normalize_name(name: str) -> str | None:
     Names that are not valid UTF-8 keep their bytes visible as ``\\xNN`` escapes so that every path
     can be printed and serialised.
     """
+    if name.startswith("./"):
+        name = name[2:]  # how tar writes a directory's contents ("./usr/bin/"), GNU tar and mmdebstrap do
+    if name.endswith("/"):
+        name = name[:-1]  # directories
     if (
         name.isascii()
         and "//" not in name
         and "/." not in name
-        and not name.startswith(("/", "./", "../"))
+        and not name.startswith(("/", "./", "../", "."))
         and not name.endswith("/")
-        and name not in ("", ".", "..")
+        and name
     ):
         return name  # already clean: the common case, checked without splitting
     parts: list[str] = []

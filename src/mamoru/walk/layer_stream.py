@@ -140,13 +140,18 @@ class DecodedBytes:
             start = self._offset
             self._offset += size
             return self._buffer[start : self._offset]
+        # across chunks: copy only the bytes asked for (a 512-byte header must not copy a 1 MiB chunk)
         parts = [self._buffer[self._offset :]]
-        while available < size and (chunk := self._fill()):
+        self._buffer, self._offset = b"", 0
+        missing = size - available
+        while missing > 0 and (chunk := self._fill()):
+            if len(chunk) > missing:
+                parts.append(chunk[:missing])
+                self._buffer, self._offset = chunk, missing
+                break
             parts.append(chunk)
-            available += len(chunk)
-        data = b"".join(parts)
-        self._buffer, self._offset = data[size:], 0
-        return data[:size]
+            missing -= len(chunk)
+        return b"".join(parts)
 
     def skip(self, size: int) -> int:
         """Move ``size`` bytes forward without copying them; return how many were there."""

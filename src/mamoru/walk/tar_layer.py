@@ -10,6 +10,7 @@ formats follow POSIX.1-2001 (ustar, pax) and GNU tar's documentation; the tests 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -60,9 +61,19 @@ def _string(field: bytes) -> str:
     return field.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
 
 
+def _byte_sum(block: bytes) -> int:
+    """The sum of the bytes of a block of at most 512 bytes, computed in C.
+
+    Adler-32's low 16 bits are 1 + the sum of the bytes modulo 65521, and 256 bytes sum to at most
+    65280, so over 256-byte halves nothing wraps. ``sum(block)`` makes an int of every byte: 3 µs a
+    header, a fifth of the time of walking a layer no analyzer reads from.
+    """
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:512]) & 0xFFFF) - 2
+
+
 def _checksum_ok(header: bytes) -> bool:
     stored = _octal(header[148:156], "checksum")
-    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
+    unsigned = _byte_sum(header) - sum(header[148:156]) + 8 * 32
     if stored == unsigned:
         return True
     signed = sum(b - 256 if b > 127 else b for b in header) - sum(b - 256 if b > 127 else b for b in header[148:156])

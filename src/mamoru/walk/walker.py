@@ -15,7 +15,6 @@ from mamoru.model.inventory import Deletion, FileKind, FileRecord, Note, NoteKin
 from mamoru.targets.source import ImageSource
 from mamoru.walk.background import BackgroundAnalyses
 from mamoru.walk.entries import LayerEntry
-from mamoru.walk.layer_worker import LayerWorker, split_layers
 from mamoru.walk.limits import Limits
 from mamoru.walk.path_gate import compile_path_gate
 from mamoru.walk.squash import SquashedIndex
@@ -124,7 +123,11 @@ class Walker:
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         try:
-            split = split_layers(layers) if self._parallel and getattr(source, "parallel_layers", False) else None
+            split = None
+            if self._parallel and len(layers) > 1 and getattr(source, "parallel_layers", False):
+                from mamoru.walk.layer_worker import LayerWorker, split_layers  # pickle, logging: not for one layer
+
+                split = split_layers(layers)
             if split is None:
                 for layer in layers:
                     self._merge(self._walk_layer(source, layer, self._progress), index, result)
