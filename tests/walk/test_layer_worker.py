@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -188,3 +189,35 @@ def test_a_layer_walk_keeps_whiteouts_in_tar_order(tmp_path: Path) -> None:
     assert [(r.path, r.layer_index, r.visible) for r in results[0].files] == [
         (r.path, r.layer_index, r.visible) for r in results[1].files
     ]
+
+
+class SlowInWorker:
+    """Sleeps on its first file in the worker; says whether it was interrupted by leaving a file."""
+
+    name: ClassVar[str] = "slow"
+    path_pattern: ClassVar[str] = ""
+
+    def __init__(self, marker: Path) -> None:
+        self.parent = os.getpid()
+        self.marker = marker
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        return True
+
+    def analyze(self, content: FileContent) -> AnalysisResult:
+        if os.getpid() != self.parent:
+            try:
+                time.sleep(60)
+            finally:
+                self.marker.write_text("unwound")  # as the walk's finally blocks remove spill files
+        return AnalysisResult()
+
+
+def test_a_failure_here_stops_the_worker_and_lets_it_unwind(tmp_path: Path) -> None:
+    good = two_big_layers(tmp_path / "good.tar")
+    second_id = open_image(str(good), Limits()).artifact.layers[1].diff_id
+    bad = two_big_layers(tmp_path / "bad.tar", diff_ids=[sha256(b"not this layer"), second_id])
+    marker = tmp_path / "marker"
+    with pytest.raises(TargetError, match=r"layer 0 .*digest mismatch"):
+        walk(bad, [SlowInWorker(marker)], parallel=True)  # layer 0 is walked here, layer 1 in the worker
+    assert marker.read_text() == "unwound"

@@ -23,7 +23,9 @@ import os
 import pickle
 import resource
 import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 # Below this many layer bytes for the worker, forking (a few ms, plus copy-on-write faults) costs
 # about what walking them here would.
 MIN_WORKER_BYTES = 4 * 1024 * 1024
+STOP_GRACE_SECONDS = 2.0  # for a worker asked to stop to unwind before it is killed
 
 WalkLayer = Callable[[Layer, "Progress"], "LayerWalk"]
 
@@ -51,7 +54,8 @@ def split_layers(layers: Sequence[Layer]) -> tuple[list[Layer], list[Layer]] | N
     process takes the largest layer: the worker's results are pickled and sent back, so it gets the
     smaller share to send. Each share is walked in layer order.
     """
-    if len(layers) < 2 or not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+    # Linux only: macOS system libraries do not survive fork() reliably, and Windows has none
+    if len(layers) < 2 or not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
         return None
     here: list[Layer] = []
     there: list[Layer] = []
@@ -102,8 +106,20 @@ class LayerWorker:
     ) -> None:
         if self._pid:
             if kind is not None:
-                os.kill(self._pid, signal.SIGKILL)
+                self._stop()
             self._reap()
+
+    def _stop(self) -> None:
+        """Ask the worker to stop (it unwinds, removing its spill files), then make it stop."""
+        os.kill(self._pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            pid, _ = os.waitpid(self._pid, os.WNOHANG)
+            if pid:
+                self._pid = 0
+                return
+            time.sleep(0.01)
+        os.kill(self._pid, signal.SIGKILL)
 
     def results(self) -> dict[int, LayerWalk]:
         """Wait for the worker; its layers' walks by layer index (missing ones walked here)."""
@@ -167,6 +183,7 @@ class LayerWorker:
     def _work(self, write_fd: int) -> None:
         """Walk this worker's layers, send the results up the pipe and exit (never returns)."""
         status = 1
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             with open(write_fd, "wb") as pipe:
                 sender = _Sender(pipe, self._all_layers)
@@ -238,6 +255,11 @@ class _LayerUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Layer:
         return self._layers[int(pid)]
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """The worker's SIGTERM handler: unwind (``finally`` blocks remove spill files), then exit."""
+    raise SystemExit(1)
 
 
 def _picklable(error: BaseException) -> BaseException:
