@@ -67,6 +67,16 @@ def test_binary_and_large_files_and_doc_dirs(tmp_path: Path, cache_dir: Path) ->
     assert found == {("SEC-001", "srv/app.ini")}
 
 
+def test_dpkg_records_are_skipped_and_maintainer_scripts_scanned(tmp_path: Path, cache_dir: Path) -> None:
+    token = "AKIA" + "Z7VRSQ4TQPLK3MBW"
+    info = tmp_path / "var/lib/dpkg/info"
+    info.mkdir(parents=True)
+    for suffix in ("list", "md5sums", "symbols", "shlibs", "triggers", "conffiles", "templates", "postinst"):
+        (info / f"tool.{suffix}").write_text(f"/opt/tool/{token}\n")
+    found = {f.location.path for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location}
+    assert found == {"var/lib/dpkg/info/tool.postinst"}
+
+
 def test_files_too_large_to_scan_are_noted_once(tmp_path: Path, cache_dir: Path) -> None:
     token = "AKIA" + "Z7VRSQ4TQPLK3MBW"
     (tmp_path / "data").mkdir()
