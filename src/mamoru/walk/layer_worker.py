@@ -75,7 +75,7 @@ def split_layers(layers: Sequence[Layer]) -> tuple[list[Layer], list[Layer]] | N
 class LayerWorker:
     """A forked process walking ``layers`` with ``walk``; :meth:`results` collects their walks.
 
-    Use as a context manager: leaving it early (an error here) kills the worker.
+    Use as a context manager: leaving it early (an error here) stops the worker.
     """
 
     def __init__(self, walk: WalkLayer, layers: Sequence[Layer], all_layers: Sequence[Layer], progress: Progress):
@@ -161,7 +161,10 @@ class LayerWorker:
                 except Exception as exc:  # noqa: BLE001 - a truncated message: the worker died mid-write
                     _log.debug("unreadable message from the layer worker: %s", exc)
                     return
-                self._handle(message)
+                try:
+                    self._handle(message)
+                except Exception as exc:  # noqa: BLE001 - e.g. the display failed: keep reading the results
+                    _log.debug("layer worker message %r not handled: %s", message[0], exc)
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
