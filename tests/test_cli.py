@@ -221,6 +221,32 @@ def test_progress_only_on_a_terminal(cache_dir: Path) -> None:
     assert b"\x1b[" in output  # rich drew (and then cleared) the progress display
 
 
+@pytest.mark.parametrize(("command", "report_format"), [("image", "table"), ("image", "json"), ("sbom", "cyclonedx")])
+def test_a_reader_that_goes_away_ends_the_scan_quietly_with_141(
+    images: Path, cache_dir: Path, command: str, report_format: str
+) -> None:
+    """``mamoru … | head``: exit 141 as for SIGPIPE, not the gate's 1 or an internal error."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    scanners = ["--scanners", "secret"] if command == "image" else []
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mamoru", command, str(images / "alpine-docker.tar"), *scanners,
+             "-f", report_format, "-q"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141, result.stderr
+    assert "error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_exit_codes_pass_through_the_console_script(cache_dir: Path, tmp_path: Path) -> None:
+    assert mamoru("--version").returncode == 0
+    assert mamoru("image", str(tmp_path / "missing.tar")).returncode == 2
+    assert mamoru("no-such-command").returncode == 2
+
+
 def test_output_to_a_fifo_or_device_writes_through_it(cache_dir: Path, tmp_path: Path) -> None:
     """``-o /dev/null`` or ``-o some.fifo`` must not be replaced by a regular file."""
     import stat

@@ -1,5 +1,5 @@
 """``python -m mamoru``."""
 
-from mamoru.cli import main
+from mamoru.cli import run
 
-main()
+run()

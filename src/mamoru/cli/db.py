@@ -156,10 +156,11 @@ def _status_document(store: Any, path: Path) -> dict[str, Any]:
 
 
 def _print_status(document: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+    from mamoru.report.console import ReportConsole
+
+    console = ReportConsole(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
     age = document["ageDays"]
     console.print(f"Database: {document['path']} (schema {document['schemaVersion']}, "
                   f"{document['sizeBytes'] / 1e6:.1f} MB)")  # fmt: skip

@@ -96,12 +96,14 @@ def render_json(result: ComplianceResult, stream: TextIO) -> None:
 
 
 def render_table(result: ComplianceResult, stream: TextIO) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(file=stream, width=140 if not stream.isatty() else None, force_terminal=None if stream.isatty()
-                      else False, highlight=False, soft_wrap=False)  # fmt: skip
+    from mamoru.report.console import ReportConsole
+
+    console = ReportConsole(file=stream, width=140 if not stream.isatty() else None,
+                            force_terminal=None if stream.isatty() else False, highlight=False,
+                            soft_wrap=False)  # fmt: skip
     spec = result.spec
     console.print(Text(f"{spec.title} ({spec.id} {spec.version})", style="bold"))
     console.print("Targets: " + ", ".join(f"{t.target} ({t.scope})" for t in result.targets))

@@ -12,6 +12,7 @@ from rich.text import Text
 from mamoru.model.artifact import ArtifactKind
 from mamoru.model.inventory import Inventory
 from mamoru.model.report import ScanReport
+from mamoru.report.console import ReportConsole
 from mamoru.report.findings import headline, place
 from mamoru.report.redact import redact_command
 
@@ -19,7 +20,7 @@ MAX_INSTRUCTION = 200
 
 
 def render(report: ScanReport, stream: TextIO) -> None:
-    console = Console(
+    console = ReportConsole(
         file=stream,
         width=max(100, _width(stream)),
         soft_wrap=False,
