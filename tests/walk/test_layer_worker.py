@@ -221,3 +221,31 @@ def test_a_failure_here_stops_the_worker_and_lets_it_unwind(tmp_path: Path) -> N
     with pytest.raises(TargetError, match=r"layer 0 .*digest mismatch"):
         walk(bad, [SlowInWorker(marker)], parallel=True)  # layer 0 is walked here, layer 1 in the worker
     assert marker.read_text() == "unwound"
+
+
+class BinAnalyzer(PathAnalyzer):
+    """Wants only ``.bin`` files: the other records are the ones ``max_files`` may drop."""
+
+    def required(self, path: str, mode: int, size: int) -> bool:
+        return path.endswith(".bin")
+
+
+def test_the_file_record_bound_applies_across_both_processes_as_in_one(tmp_path: Path) -> None:
+    """``max_files`` counts the records of every layer in order: the merge applies it, not each process."""
+    many = [(f"one/f{i}", "x") for i in range(30)]
+    first = layer_tar(files(*many, ("one/data.bin", b"\x01" * BIG)))
+    second = layer_tar(files(*[(f"two/f{i}", "y") for i in range(30)], ("two/data.bin", b"\x02" * BIG)))
+    image = docker_archive(tmp_path / "image.tar", ImageSpec(layers=[first, second]))
+    limits = Limits(max_files=40)
+    results = []
+    for parallel in (False, True):
+        source = open_image(str(image), limits)
+        try:
+            results.append(Walker([BinAnalyzer()], limits, parallel=parallel).walk(source))
+        finally:
+            source.close()
+    one, two = results
+    assert one.files_truncated and two.files_truncated
+    assert len(one.files) == 41  # 40 records, then only wanted files: the second layer's data.bin
+    assert [(r.path, r.layer_index) for r in one.files] == [(r.path, r.layer_index) for r in two.files]
+    assert summary(one) == summary(two)
