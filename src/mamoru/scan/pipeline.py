@@ -28,7 +28,9 @@ class ScanOptions:
     scanners: frozenset[FindingKind] = frozenset()  # detector kinds to run after the inventory
     db_path: Path | None = None
     content: ContentSettings = field(default_factory=ContentSettings)  # user YARA rules, hash lists, allow-list
-    parallel_layers: bool = True  # a forked worker walks some layers (mamoru.walk.layer_worker); off: one process
+    # A forked worker walks some layers (mamoru.walk.layer_worker). Programs that call the pipeline
+    # from several threads at once should turn it off: fork() copies only the calling thread.
+    parallel_layers: bool = True
 
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
