@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from tests.helpers import zip_bytes
 
-from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, SEPARATOR, is_archive, members, new_budget
+from mamoru.content.archives import BINARY_MEMBERS, MAX_DEPTH, is_archive, members, new_budget
+from mamoru.model.package import MEMBER_SEPARATOR
 
 DEBIAN_JARS = sorted(p for p in Path("/usr/share/java").glob("*.jar") if p.is_file() and not p.is_symlink())
 
@@ -32,7 +33,7 @@ def test_nested_archives_are_opened_in_place() -> None:
     outer = zip_bytes({"BOOT-INF/classes/application.properties": b"x=1\n", "BOOT-INF/lib/inner.jar": inner})
     found = dict(members(io.BytesIO(outer), len(outer), 8 << 20, new_budget()))
     assert found == {"BOOT-INF/classes/application.properties": b"x=1\n",
-                     f"BOOT-INF/lib/inner.jar{SEPARATOR}config.yml": b"a: 1\n"}  # fmt: skip
+                     f"BOOT-INF/lib/inner.jar{MEMBER_SEPARATOR}config.yml": b"a: 1\n"}  # fmt: skip
 
 
 def test_depth_bombs_and_large_members_are_bounded() -> None:

@@ -39,7 +39,6 @@ MAX_INFLATED = 512 * MiB  # everything inflated for one outer archive
 MAX_DEPTH = 4  # archive in archive in archive in archive
 MAX_NESTED_ARCHIVES = 2_000
 MAX_NOTES = 20  # notes kept per archive
-SEPARATOR = MEMBER_SEPARATOR  # a member's place: app.jar:BOOT-INF/lib/a.jar:config.yml
 # members that are never text: compiled code, media, fonts, native libraries
 BINARY_MEMBERS = (".class", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".bmp", ".webp", ".svgz", ".woff", ".woff2",
                   ".ttf", ".otf", ".eot", ".so", ".dll", ".dylib", ".jnilib", ".a", ".o", ".pyc", ".pyo", ".mp3",
@@ -165,6 +164,8 @@ def _nested(
     if data is None:
         return
     try:
-        yield from _zip_members(io.BytesIO(data), len(data), max_member, budget, skipped, depth + 1, place + SEPARATOR)
+        yield from _zip_members(
+            io.BytesIO(data), len(data), max_member, budget, skipped, depth + 1, place + MEMBER_SEPARATOR
+        )
     except ArchiveError as exc:
         budget.notes.append(f"{place}: {exc}")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mamoru.analyzers.content.secrets import BINARY_SNIFF, MAX_SECRET_FILE, SKIPPED_PREFIXES, scanner, secret_finding
+from mamoru.analyzers.content.secrets import BINARY_SNIFF, MAX_SECRET_FILE, in_scope, scanner, secret_finding
 from mamoru.content.malware.engine import MalwareEngine
 from mamoru.content.malware.rules import MALWARE_COMPLIANCE, MALWARE_RULES, REMEDIATION
 from mamoru.model.finding import Finding, FindingKind
@@ -220,11 +220,7 @@ class DriftReader:
                     location=Location(path=where), evidence=(match.signature,), remediation=REMEDIATION,
                     compliance=MALWARE_COMPLIANCE,
                 ))  # fmt: skip
-        if (
-            0 < len(data) <= MAX_SECRET_FILE
-            and b"\x00" not in data[:BINARY_SNIFF]
-            and not path.startswith(SKIPPED_PREFIXES)
-        ):
+        if 0 < len(data) <= MAX_SECRET_FILE and b"\x00" not in data[:BINARY_SNIFF] and in_scope(path):
             findings.extend(secret_finding(secret, where) for secret in scanner().scan_bytes(data, path).matches)
         return findings
 

@@ -182,7 +182,7 @@ Identity = tuple[str, str, str, str]
 def _member_path(path: str, package: Package) -> str:
     """The file's path, and where inside it the analyzer found the package (a nested archive), if it said."""
     inner = package.locations[0].path if package.locations else ""
-    return f"{path}:{inner}" if inner else path
+    return f"{path}{MEMBER_SEPARATOR}{inner}" if inner else path
 
 
 def _introducing_layer(

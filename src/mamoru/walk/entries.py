@@ -66,7 +66,7 @@ def normalize_name(name: str) -> str | None:
         name.isascii()
         and "//" not in name
         and "/." not in name
-        and not name.startswith(("/", "./", "../", "."))
+        and not name.startswith(("/", "."))
         and not name.endswith("/")
         and name
     ):

@@ -190,9 +190,10 @@ class LayerWorker:
         try:
             with open(write_fd, "wb") as pipe:
                 sender = _Sender(pipe, self._all_layers)
+                progress = _PipeProgress(sender)
                 for layer in self._layers:
                     try:
-                        walked = self._walk(layer, _PipeProgress(sender))
+                        walked = self._walk(layer, progress)
                     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which decides
                         sender.send(("error", layer.index, _picklable(exc), traceback.format_exc()))
                         break

@@ -242,13 +242,13 @@ class Walker:
         return wanted
 
     def _content(
-        self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], result: LayerWalk
+        self, entry: LayerEntry, layer: Layer, read_here: dict[str, FileContent], walked: LayerWalk
     ) -> FileContent | None:
         limits = self._limits
         if entry.kind is FileKind.HARDLINK:
             target = read_here.get(entry.linkname)
             if target is None:
-                result.notes.append(
+                walked.notes.append(
                     Note(
                         kind=NoteKind.SKIPPED,
                         path=entry.path,
@@ -265,7 +265,7 @@ class Walker:
             info, entry.open, memory_limit=limits.in_memory_file_bytes, read_limit=limits.max_file_read
         )
         if content.truncated:
-            result.notes.append(
+            walked.notes.append(
                 Note(
                     kind=NoteKind.SKIPPED,
                     path=entry.path,

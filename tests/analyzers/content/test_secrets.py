@@ -73,8 +73,11 @@ def test_dpkg_records_are_skipped_and_maintainer_scripts_scanned(tmp_path: Path,
     info.mkdir(parents=True)
     for suffix in ("list", "md5sums", "symbols", "shlibs", "triggers", "conffiles", "templates", "postinst"):
         (info / f"tool.{suffix}").write_text(f"/opt/tool/{token}\n")
-    found = {f.location.path for f in scan_filesystem(str(tmp_path), SECRETS).findings if f.location}
-    assert found == {"var/lib/dpkg/info/tool.postinst"}
+    with (info / "libbig.symbols").open("wb") as handle:  # out of scope, so not "skipped for its size" either
+        handle.truncate(MAX_SECRET_FILE + 1)
+    inventory = scan_filesystem(str(tmp_path), SECRETS)
+    assert {f.location.path for f in inventory.findings if f.location} == {"var/lib/dpkg/info/tool.postinst"}
+    assert [n for n in inventory.notes if n.source == "secrets"] == []
 
 
 def test_files_too_large_to_scan_are_noted_once(tmp_path: Path, cache_dir: Path) -> None:

@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
-from mamoru.content.archives import ARCHIVE_SUFFIXES, MAX_ARCHIVE, SEPARATOR, is_archive, visit_members
+from mamoru.content.archives import ARCHIVE_SUFFIXES, MAX_ARCHIVE, is_archive, visit_members
 from mamoru.content.secrets.engine import Allowlist, SecretMatch, SecretScanner
 from mamoru.content.secrets.pyc import is_pyc, string_constants
 from mamoru.content.secrets.rules import REMEDIATION, SECRET_COMPLIANCE
 from mamoru.content.settings import ContentSettings
 from mamoru.model.finding import Finding, FindingKind, Severity
 from mamoru.model.inventory import FileKind, FileRecord, Note, NoteKind
-from mamoru.model.package import Location
+from mamoru.model.package import MEMBER_SEPARATOR, Location
 
 MAX_SECRET_FILE = 8 * 1024 * 1024  # larger files are data, not configuration (and are noted as skipped)
 NOTE_PATHS = 5  # the largest skipped files named in the note
@@ -63,9 +63,7 @@ class SecretAnalyzer:
             self._scanner = SecretScanner(allowlist=Allowlist(list(settings.secret_allowlist)))
 
     def required(self, path: str, mode: int, size: int) -> bool:
-        if size <= 0 or path.startswith(SKIPPED_PREFIXES):
-            return False
-        if path.startswith(DPKG_INFO) and path.endswith(DPKG_RECORDS):
+        if size <= 0 or not in_scope(path):
             return False
         return size <= MAX_SECRET_FILE or (size <= MAX_ARCHIVE and path.lower().endswith(ARCHIVE_SUFFIXES))
 
@@ -102,7 +100,7 @@ class SecretAnalyzer:
         def scan_member(place: str, data: bytes) -> None:
             if b"\x00" in data[:BINARY_SNIFF]:
                 return
-            outcome = secrets.scan_bytes(data, f"{path}{SEPARATOR}{place}")
+            outcome = secrets.scan_bytes(data, f"{path}{MEMBER_SEPARATOR}{place}")
             result.findings.extend(secret_finding(m, path, member=place) for m in outcome.matches)
             if outcome.timed_out:
                 result.notes.append(
@@ -118,6 +116,14 @@ class SecretAnalyzer:
     def _note(self, content: FileContent, message: str) -> Note:
         return Note(kind=NoteKind.SKIPPED, path=content.info.path, layer=content.info.layer, source=self.name,
                     message=message)  # fmt: skip
+
+
+def in_scope(path: str) -> bool:
+    """Whether the secret scan reads files at ``path`` (relative) at all: not distribution documentation
+    and locale data, not dpkg's records of what it installed. Size and content are decided later."""
+    if path.startswith(SKIPPED_PREFIXES):
+        return False
+    return not (path.startswith(DPKG_INFO) and path.endswith(DPKG_RECORDS))
 
 
 def is_sourceless_module(path: str) -> bool:
@@ -145,7 +151,7 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
     elif match.checksum_valid:
         evidence.append("checksum verifies: a well-formed token")
     if member:
-        path = f"{path}{SEPARATOR}{member}"
+        path = f"{path}{MEMBER_SEPARATOR}{member}"
     in_file = f"/{path} (a string constant of the compiled module)" if compiled else f"/{path} line {match.line}"
     place = where or in_file
     return Finding(
@@ -163,8 +169,7 @@ def secret_finding(match: SecretMatch, path: str, where: str = "", compiled: boo
 
 def large_files_note(files: Iterable[FileRecord]) -> Note | None:
     """One note for every file the secret scan did not read for its size: count, total, the largest ones."""
-    skipped = [f for f in files if f.kind is FileKind.FILE and f.size > MAX_SECRET_FILE
-               and not f.path.startswith(SKIPPED_PREFIXES)
+    skipped = [f for f in files if f.kind is FileKind.FILE and f.size > MAX_SECRET_FILE and in_scope(f.path)
                and not (f.size <= MAX_ARCHIVE and f.path.lower().endswith(ARCHIVE_SUFFIXES))]  # fmt: skip
     if not skipped:
         return None

@@ -25,7 +25,7 @@ from mamoru.analyzers.base import AnalysisResult, AnalyzerParseError, FileConten
 from mamoru.analyzers.lang._common import MiB, lang_package, unique
 from mamoru.analyzers.lang._zip import ArchiveBudget, ArchiveError, nested_archive, open_zip, read_member
 from mamoru.model.inventory import Note, NoteKind
-from mamoru.model.package import Location, Package, PackageKind
+from mamoru.model.package import MEMBER_SEPARATOR, Location, Package, PackageKind
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par")
 MAX_METADATA_MEMBER = 1 * MiB  # pom.properties, MANIFEST.MF
@@ -92,9 +92,8 @@ def read_archive(
         if member:
             packages = [replace(p, locations=(Location(path=member),)) for p in packages]
         for info in nested:
-            packages.extend(
-                _nested(archive, info, depth, budget, f"{member}:{info.filename}" if member else info.filename)
-            )
+            place = f"{member}{MEMBER_SEPARATOR}{info.filename}" if member else info.filename
+            packages.extend(_nested(archive, info, depth, budget, place))
         return packages
 
 
