@@ -84,6 +84,27 @@ def test_fs_on_an_image_points_to_image(cache_dir: Path, tmp_path: Path) -> None
     assert_one_line_error(mamoru("fs", str(image)), 2, "is a container image", "mamoru image")
 
 
+def test_fs_on_a_compressed_image_points_to_image(cache_dir: Path, tmp_path: Path) -> None:
+    image = docker_archive(tmp_path / "img.tar", ImageSpec(layers=[layer_tar(files(("etc/os-release", OS_RELEASE)))]))
+    packed = tmp_path / "img.tar.gz"
+    packed.write_bytes(gzip.compress(image.read_bytes()))
+    assert_one_line_error(mamoru("fs", str(packed)), 2, "is a container image", "mamoru image")
+
+
+@pytest.mark.parametrize("command", ["fs", "sbom"])
+def test_a_file_that_is_no_tarball_is_refused(command: str, cache_dir: Path, tmp_path: Path) -> None:
+    """Not scanned as an empty filesystem: one line, exit 2, saying what the file is not."""
+    plain = tmp_path / "notes.tar"
+    plain.write_text("not a tar\n")
+    assert_one_line_error(mamoru(command, str(plain)), 2, "root filesystem tarball", "the file is not a tar")
+    packed = tmp_path / "passwd.gz"
+    packed.write_bytes(gzip.compress(b"root:x:0:0:root:/root:/bin/bash\n" * 40))
+    assert_one_line_error(mamoru(command, str(packed)), 2, "the gzip data in it is not a tar archive")
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"\xff" * 20)  # a gzip header, no deflate data
+    assert_one_line_error(mamoru(command, str(broken)), 2, "cannot decompress")
+
+
 def test_bad_option_value() -> None:
     result = mamoru("image", "x.tar", "--format", "xml")
     assert result.returncode == 2 and "Invalid value for '--format'" in result.stderr

@@ -15,6 +15,7 @@ import pytest
 
 from mamoru.model.inventory import Inventory
 from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
+from mamoru.targets.detect import is_image
 
 pytestmark = [pytest.mark.images, pytest.mark.usefixtures("cache_dir")]
 
@@ -108,6 +109,11 @@ def test_alpine_equals_apk_list(images: Path, tmp_path: Path) -> None:
 def test_rootfs_tarball_and_directory(images: Path, base_truth: set[Row], tmp_path: Path) -> None:
     tarball = scan_filesystem(str(images / "rootfs" / "bookworm-minbase.tar"), ScanOptions())
     assert rows(tarball) == base_truth
+    packed = tmp_path / "bookworm-minbase.tar.gz"  # a compressed root filesystem is one too, not an image
+    with packed.open("wb") as out:
+        subprocess.run(["gzip", "-1", "-c", str(images / "rootfs" / "bookworm-minbase.tar")], stdout=out, check=True)
+    assert not is_image(str(packed)) and is_image(str(images / "app-docker.tar.gz"))
+    assert rows(scan_filesystem(str(packed), ScanOptions())) == base_truth
     root = tmp_path / "root"
     root.mkdir()
     subprocess.run(

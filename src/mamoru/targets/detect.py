@@ -10,12 +10,13 @@ from mamoru.cache import scratch_dir
 from mamoru.errors import TargetError
 from mamoru.targets.docker_archive import open_docker_archive
 from mamoru.targets.oci import open_oci_layout
-from mamoru.targets.rootfs import RootfsSource, open_rootfs
+from mamoru.targets.rootfs import RootfsSource, first_block, open_rootfs
 from mamoru.targets.source import ImageSource, StoredImage
 from mamoru.targets.stores import BlobStore, DirectoryStore, TarStore
 from mamoru.walk.layer_stream import CorruptStreamError, DecodedBytes
 from mamoru.walk.limits import DEFAULT_LIMITS, Limits
 from mamoru.walk.streams import CHUNK, DigestReader, compression_of, decompressing
+from mamoru.walk.tar_layer import starts_a_tar
 
 
 def split_reference(target: str) -> tuple[str, str | None]:
@@ -136,12 +137,12 @@ def is_image(target: str) -> bool:
     if os.path.isdir(path):
         return any(os.path.isfile(os.path.join(path, name)) for name in ("index.json", "manifest.json"))
     if os.path.isfile(path):
+        if not _is_plain_tar(path):  # compressed (`docker save | gzip`, rootfs.tar.gz): its first member says
+            return _starts_like_an_image(path)
         try:
-            store = TarStore(path, DEFAULT_LIMITS) if _is_plain_tar(path) else None
+            store = TarStore(path, DEFAULT_LIMITS)
         except TargetError:  # unreadable: an image archive by its first member gets the image's clear error
-            return _IMAGE_MEMBER.match(_first_member_name(path)) is not None
-        if store is None:
-            return True  # compressed: image archives and rootfs tarballs both happen; try as image first
+            return _starts_like_an_image(path)
         try:
             return store.exists("manifest.json") or store.exists("index.json")
         finally:
@@ -149,16 +150,24 @@ def is_image(target: str) -> bool:
     return not os.path.exists(path)
 
 
-# the first member of a `docker save`, skopeo or OCI archive; a root filesystem starts with a directory
-_IMAGE_MEMBER = re.compile(
-    r"^(?:\./)?(?:[0-9a-f]{64}(?:\.tar|\.json|/)|manifest\.json|index\.json|oci-layout|blobs/|repositories)"
-)
+# the first member of a `docker save`, skopeo or OCI archive (a layer tar or config json at the top, a
+# digest directory, the OCI files); a root filesystem starts with a directory or a file of one
+_IMAGE_MEMBER = re.compile(r"^(?:\./)?(?:[^/]+\.(?:tar|json)$|[0-9a-f]{64}/|oci-layout$|blobs/|repositories$)")
 
 
-def _first_member_name(path: str) -> str:
-    """The name field of a tar's first header ("" if there is none)."""
-    with open(path, "rb") as handle:
-        return handle.read(100).split(b"\x00", 1)[0].decode("utf-8", "replace")
+def _starts_like_an_image(path: str) -> bool:
+    """Whether the tar in ``path`` (compressed or not) begins with a member image archives begin with.
+
+    A file that is no tar at all, or does not decompress, is not an image: the root filesystem reader
+    then says what is wrong with it.
+    """
+    try:
+        first, _compression = first_block(path)
+    except TargetError:
+        return False
+    if not starts_a_tar(first):
+        return False
+    return _IMAGE_MEMBER.match(first[:100].split(b"\x00", 1)[0].decode("utf-8", "replace")) is not None
 
 
 def _is_plain_tar(path: str) -> bool:

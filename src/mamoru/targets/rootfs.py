@@ -14,6 +14,8 @@ from mamoru.targets.source import OpenLayer
 from mamoru.walk.dir_layer import DirectoryLayerReader
 from mamoru.walk.layer_stream import BlobExpectation, open_layer_stream
 from mamoru.walk.limits import Limits
+from mamoru.walk.streams import DECOMPRESSION_ERRORS, DigestReader, decompressing
+from mamoru.walk.tar_layer import BLOCK, starts_a_tar
 
 
 class _DirectoryLayer:
@@ -50,6 +52,27 @@ class RootfsSource:
         pass
 
 
+def first_block(path: str) -> tuple[bytes, str]:
+    """The first 512 bytes of a file as a tar reader sees them (decompressed by magic), and its compression."""
+    try:
+        with open(path, "rb") as handle:
+            decoded, compression = decompressing(DigestReader(handle))
+            first = b""
+            while len(first) < BLOCK and (more := decoded.read(BLOCK - len(first))):
+                first += more
+    except DECOMPRESSION_ERRORS as exc:
+        raise TargetError(f"{path}: cannot decompress: {exc}") from None
+    return first, compression
+
+
+def _check_tarball(path: str) -> None:
+    """Refuse a file that is not a tar (compressed or not) before it is scanned as an empty filesystem."""
+    first, compression = first_block(path)
+    if not starts_a_tar(first):
+        what = "the file" if compression == "none" else f"the {compression} data in it"
+        raise TargetError(f"{path}: not a directory or a root filesystem tarball ({what} is not a tar archive)")
+
+
 def open_rootfs(path: str, limits: Limits) -> RootfsSource:
     """A directory or tarball holding a root filesystem (``mamoru fs``)."""
     if not os.path.exists(path):
@@ -57,6 +80,8 @@ def open_rootfs(path: str, limits: Limits) -> RootfsSource:
     if not (os.path.isdir(path) or os.path.isfile(path)):
         raise TargetError(f"{path}: not a directory or a regular file")
     size = os.path.getsize(path) if os.path.isfile(path) else 0
+    if size:
+        _check_tarball(path)
     artifact = Artifact(
         name=path,
         kind=ArtifactKind.FILESYSTEM,

@@ -80,6 +80,19 @@ def _checksum_ok(header: bytes) -> bool:
     return stored == signed + 8 * 32
 
 
+def starts_a_tar(block: bytes) -> bool:
+    """Whether ``block`` (the first 512 bytes of a stream) can begin a tar: a header whose checksum
+    verifies, or the zero block of an empty archive."""
+    if len(block) != BLOCK:
+        return False
+    if block == bytes(BLOCK):
+        return True
+    try:
+        return _checksum_ok(block)
+    except CorruptTar:
+        return False
+
+
 def parse_pax(payload: bytes) -> dict[str, str]:
     """pax extended header records: ``"<length> <key>=<value>\\n"``, lengths counted in bytes."""
     records: dict[str, str] = {}
