@@ -156,15 +156,19 @@ def run_report(
             from mamoru.policy.config import load_settings
 
             settings = load_settings(policy)
-        with progress_display(quiet) as progress:
-            inventory = scan(progress, settings) if settings is not None else scan(progress)
-        if settings is not None:
-            from mamoru.policy.apply import apply_policy, exit_code
+        from mamoru.cli.report_writer import report_writer
 
-            apply_policy(inventory, settings.policy)
-            code = exit_code(inventory.findings, settings.policy)
-        report = ScanReport(inventory=inventory, target=target, command=command, list_packages=list_packages)
-        _write(report, common["format_"], common["output"])
+        # entered before the scan: for the SBOM formats a child loads their library while it runs
+        with report_writer(common["format_"], common["output"]) as write_report:
+            with progress_display(quiet) as progress:
+                inventory = scan(progress, settings) if settings is not None else scan(progress)
+            if settings is not None:
+                from mamoru.policy.apply import apply_policy, exit_code
+
+                apply_policy(inventory, settings.policy)
+                code = exit_code(inventory.findings, settings.policy)
+            report = ScanReport(inventory=inventory, target=target, command=command, list_packages=list_packages)
+            write_report(report)
         if not quiet:
             print_notes(inventory.notes)
         if settings is None:
@@ -209,13 +213,6 @@ def progress_display(quiet: bool) -> Iterator[Any]:
 
     with RichProgress(Console(stderr=True)) as progress:
         yield progress
-
-
-def _write(report: ScanReport, format_name: str, output: str | None) -> None:
-    from mamoru.report import writer
-
-    render = writer(format_name)
-    write_output(lambda stream: render(report, stream), output)
 
 
 def write_output(render: Callable[[TextIO], None], output: str | None) -> None:

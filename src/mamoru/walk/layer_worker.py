@@ -23,9 +23,7 @@ import os
 import pickle
 import resource
 import signal
-import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Sequence
 from types import TracebackType
@@ -33,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from mamoru.errors import MamoruError
 from mamoru.model.artifact import Layer
+from mamoru.processes import can_fork_helpers, exit_on_sigterm, picklable, stop_child
 
 if TYPE_CHECKING:
     from mamoru.walk.walker import LayerWalk, Progress
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 # Below this many layer bytes for the worker, forking (a few ms, plus copy-on-write faults) costs
 # about what walking them here would.
 MIN_WORKER_BYTES = 4 * 1024 * 1024
-STOP_GRACE_SECONDS = 2.0  # for a worker asked to stop to unwind before it is killed
 
 WalkLayer = Callable[[Layer, "Progress"], "LayerWalk"]
 
@@ -54,8 +52,7 @@ def split_layers(layers: Sequence[Layer]) -> tuple[list[Layer], list[Layer]] | N
     process takes the largest layer: the worker's results are pickled and sent back, so it gets the
     smaller share to send. Each share is walked in layer order.
     """
-    # Linux only: macOS system libraries do not survive fork() reliably, and Windows has none
-    if len(layers) < 2 or not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
+    if len(layers) < 2 or not can_fork_helpers():
         return None
     here: list[Layer] = []
     there: list[Layer] = []
@@ -105,21 +102,10 @@ class LayerWorker:
         self, kind: type[BaseException] | None, value: BaseException | None, trace: TracebackType | None
     ) -> None:
         if self._pid:
-            if kind is not None:
-                self._stop()
-            self._reap()
-
-    def _stop(self) -> None:
-        """Ask the worker to stop (it unwinds, removing its spill files), then make it stop."""
-        os.kill(self._pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        while time.monotonic() < deadline:
-            pid, _ = os.waitpid(self._pid, os.WNOHANG)
-            if pid:
+            if kind is not None:  # stop the worker: it unwinds, removing its spill files
+                stop_child(self._pid)
                 self._pid = 0
-                return
-            time.sleep(0.01)
-        os.kill(self._pid, signal.SIGKILL)
+            self._reap()
 
     def results(self) -> dict[int, LayerWalk]:
         """Wait for the worker; its layers' walks by layer index (missing ones walked here)."""
@@ -186,7 +172,7 @@ class LayerWorker:
     def _work(self, write_fd: int) -> None:
         """Walk this worker's layers, send the results up the pipe and exit (never returns)."""
         status = 1
-        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        signal.signal(signal.SIGTERM, exit_on_sigterm)
         try:
             with open(write_fd, "wb") as pipe:
                 sender = _Sender(pipe, self._all_layers)
@@ -195,7 +181,7 @@ class LayerWorker:
                     try:
                         walked = self._walk(layer, progress)
                     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which decides
-                        sender.send(("error", layer.index, _picklable(exc), traceback.format_exc()))
+                        sender.send(("error", layer.index, picklable(exc), traceback.format_exc()))
                         break
                     sender.send(("layer", layer.index, walked))
                 sender.send(("done", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
@@ -259,17 +245,3 @@ class _LayerUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Layer:
         return self._layers[int(pid)]
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    """The worker's SIGTERM handler: unwind (``finally`` blocks remove spill files), then exit."""
-    raise SystemExit(1)
-
-
-def _picklable(error: BaseException) -> BaseException:
-    """``error`` itself if it survives pickling, else a RuntimeError with its message."""
-    try:
-        pickle.loads(pickle.dumps(error))  # noqa: S301 - our own bytes, pickled just above
-    except Exception:  # noqa: BLE001 - any exception type may fail to pickle in its own way
-        return RuntimeError(f"{type(error).__name__}: {error}")
-    return error
