@@ -74,11 +74,11 @@ def _options(settings: Any, **extra: Any) -> Any:
 @_content_options
 def image(target: str, platform: str | None, docker_host: str | None, list_packages: bool, **values: Any) -> None:
     """Scan a container image: OS, layers, packages (with the layer that added each) and findings."""
-    from mamoru.scan.pipeline import scan_image
-
     policy = _policy_values(values)
 
     def scan(progress: Any, settings: Any) -> Inventory:
+        from mamoru.scan.pipeline import scan_image  # here, after the report writer is forked (sbom says why)
+
         return scan_image(target, _options(settings, platform=platform, docker_host=docker_host), progress)
 
     run_report("image", target, values, scan, list_packages=list_packages, policy=policy)
@@ -91,11 +91,11 @@ def image(target: str, platform: str | None, docker_host: str | None, list_packa
 @_content_options
 def fs(target: str, list_packages: bool, **values: Any) -> None:
     """Scan a root filesystem: a directory or a tarball (optionally gzip/zstd)."""
-    from mamoru.scan.pipeline import scan_filesystem
-
     policy = _policy_values(values)
 
     def scan(progress: Any, settings: Any) -> Inventory:
+        from mamoru.scan.pipeline import scan_filesystem
+
         return scan_filesystem(target, _options(settings), progress)
 
     run_report("fs", target, values, scan, list_packages=list_packages, policy=policy)
@@ -108,12 +108,17 @@ def fs(target: str, list_packages: bool, **values: Any) -> None:
 @_docker_host
 def sbom(target: str, platform: str | None, docker_host: str | None, **common: Any) -> None:
     """Write an SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) of an image or a root filesystem."""
-    from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
-    from mamoru.targets.detect import is_image
 
-    options = ScanOptions(platform=platform, docker_host=docker_host)
-    scan = scan_image if is_image(target) else scan_filesystem
-    run_report("sbom", target, common, lambda progress: scan(target, options, progress))
+    def scan(progress: Any) -> Inventory:
+        # the scan pipeline is imported here, in run_report: while the forked report writer imports
+        # the SBOM library (see mamoru.cli.report_writer), not before it is forked
+        from mamoru.scan.pipeline import ScanOptions, scan_filesystem, scan_image
+        from mamoru.targets.detect import is_image
+
+        options = ScanOptions(platform=platform, docker_host=docker_host)
+        return (scan_image if is_image(target) else scan_filesystem)(target, options, progress)
+
+    run_report("sbom", target, common, scan)
 
 
 @main.command()
