@@ -671,8 +671,8 @@ def speed_section(runs: int, results: Results) -> list[str]:
     return [
         f"## Speed and peak memory ({runs} timed runs per tool after 1 warm-up, interleaved)", "",
         "Wall = `perf_counter` around Popen+`wait4`; CPU = user+sys and RSS = `ru_maxrss` of that child "
-        "(both from `wait4`; CPU includes the processes it reaped, such as mamoru's report writer and layer worker, and RSS is "
-        "the largest of their peaks).", "", *table(header, rows), "",
+        "(both from `wait4`; CPU includes the processes it reaped, such as mamoru's report writer and layer "
+        "worker, and RSS is the largest of their peaks).", "", *table(header, rows), "",
     ]  # fmt: skip
 
 
