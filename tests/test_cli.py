@@ -311,3 +311,12 @@ def test_user_yara_rules_hash_lists_and_secret_allowlist(cache_dir: Path, tmp_pa
     (rules / "broken.yar").write_text("rule broken { condition: }")
     bad_rules = mamoru("image", str(image), "--scanners", "malware", "--yara-rules", str(rules))
     assert_one_line_error(bad_rules, 2, "YARA rules do not compile")
+
+
+def test_debug_shows_mamorus_log_without_the_libraries_chatter(images: Path, cache_dir: Path, tmp_path: Path) -> None:
+    """``--debug`` on an SBOM: the layer worker's line, not py-serializable's line per object it dumps."""
+    result = mamoru("sbom", str(images / "app-docker.tar"), "--debug", "-o", str(tmp_path / "bom.json"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("DEBUG mamoru.walk.layer_worker: layer worker walked layers") for line in lines)
+    assert all(line.split(" ", 2)[1].startswith("mamoru") for line in lines if line.startswith("DEBUG")), lines[:5]

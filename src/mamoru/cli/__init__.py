@@ -44,7 +44,7 @@ def output_options(formats: tuple[str, ...], default: str) -> Decorator:
             click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
                          help="Write the report to this file instead of stdout ('-' for stdout)."),
             click.option("--quiet", "-q", is_flag=True, help="No progress display and no notes on stderr."),
-            click.option("--debug", is_flag=True, help="Debug logging; tracebacks for internal errors."),
+            click.option("--debug", is_flag=True, help="mamoru's debug log on stderr; tracebacks for internal errors."),
             click.option("--cache-dir", type=click.Path(file_okay=False),
                          help="Cache directory (default: $MAMORU_CACHE_DIR or the user cache dir)."),
         ]  # fmt: skip
@@ -183,7 +183,9 @@ def cli_errors(debug: bool) -> Iterator[None]:
     if debug:
         import logging
 
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        # mamoru's own debug log; libraries from INFO up (py-serializable alone logs a line per object it dumps)
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("mamoru").setLevel(logging.DEBUG)
     try:
         yield
     except MamoruError as exc:

@@ -46,7 +46,7 @@ COMPLIANCE_FORMATS = ("table", "json", "markdown", "html")
     help="Write the report to this file instead of stdout ('-' for stdout).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display and no notes on stderr.")
-@click.option("--debug", is_flag=True, help="Debug logging; tracebacks for internal errors.")
+@click.option("--debug", is_flag=True, help="mamoru's debug log on stderr; tracebacks for internal errors.")
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
