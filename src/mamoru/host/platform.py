@@ -197,7 +197,8 @@ def _from_binary(host: HostRoot, name: str, relative: str, owners: dict[str, str
 
 def _go_version(host: HostRoot, relative: str, notes: list[Note]) -> tuple[str, str]:
     """The component version and name a Go binary's build information records."""
-    from mamoru.analyzers.lang.elf import ElfError, ElfFile
+    from mamoru.analyzers.lang.binfile import BinaryFormatError
+    from mamoru.analyzers.lang.elf import ElfFile
     from mamoru.analyzers.lang.golang import read_buildinfo
 
     path = host.real(relative)
@@ -208,7 +209,7 @@ def _go_version(host: HostRoot, relative: str, notes: list[Note]) -> tuple[str, 
         with open(path, "rb") as handle:
             data = handle.read(MAX_BINARY)
         found = read_buildinfo(ElfFile(io.BytesIO(data), len(data)))
-    except (OSError, ElfError, ValueError) as exc:
+    except (OSError, BinaryFormatError, ValueError) as exc:
         notes.append(Note(kind=NoteKind.UNKNOWN, path=relative, source="platform",
                           message=f"cannot read the build information: {exc}"))  # fmt: skip
         return "", ""

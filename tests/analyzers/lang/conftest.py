@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import _build_once, mamoru
+from tests.conftest import _build_once, mamoru, which
 
 LANG_STAMP = "lang-images.ok"
+FOREIGN_STAMP = "foreign-binaries.ok"
+
+
+@pytest.fixture(scope="session")
+def foreign_binaries() -> Path:
+    """Real Windows and macOS executables (tests/fixtures/fetch-foreign-binaries.sh): ``foreign/``."""
+    old = os.environ.get("PYTHON")
+    os.environ["PYTHON"] = sys.executable
+    try:
+        return _build_once(FOREIGN_STAMP, "fetch-foreign-binaries.sh") / "foreign"
+    finally:
+        if old is None:
+            os.environ.pop("PYTHON", None)
+        else:
+            os.environ["PYTHON"] = old
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +60,18 @@ def packages_of(report: dict[str, object], kind: str, found_by: str | None = Non
     packages = report["packages"]
     assert isinstance(packages, list)
     return [p for p in packages if p["type"] == kind and (found_by is None or p["foundBy"] == found_by)]
+
+
+def go_version_m(binary: Path) -> set[tuple[str, str]]:
+    """Modules of ``go version -m`` (replacements applied) and the toolchain as ``stdlib``."""
+    output = subprocess.run([which("go"), "version", "-m", str(binary)], capture_output=True, text=True, check=True)
+    lines = output.stdout.splitlines()
+    found: list[tuple[str, str]] = []
+    go = lines[0].split(": ", 1)[1].strip()
+    for line in lines[1:]:
+        fields = line.strip().split("\t")
+        if fields[0] in ("mod", "dep") and len(fields) >= 3:
+            found.append((fields[1], "" if fields[2] == "(devel)" else fields[2]))
+        elif fields[0] == "=>":
+            found[-1] = (fields[1], fields[2])
+    return {*found, ("stdlib", "v" + go.removeprefix("go"))}

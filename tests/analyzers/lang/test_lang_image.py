@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from tests.analyzers.lang.conftest import packages_of
-from tests.conftest import which
+from tests.analyzers.lang.conftest import go_version_m, packages_of
 
 pytestmark = pytest.mark.images
 Report = dict[str, object]
@@ -110,21 +108,6 @@ def test_java_equals_unzip_pom_properties(lang_report: Report, lang_images: Path
     # /app/lib/log4j-api.jar was deleted; make_war.py put the jar in the WAR's WEB-INF/lib
     assert [loc["path"] for loc in api["locations"]] == ["/app/shop.war:WEB-INF/lib/log4j-api.jar"]
     assert api["purl"] == "pkg:maven/org.apache.logging.log4j/log4j-api@2.19.0"
-
-
-def go_version_m(binary: Path) -> set[tuple[str, str]]:
-    """Modules of ``go version -m`` (replacements applied) and the toolchain as ``stdlib``."""
-    output = subprocess.run([which("go"), "version", "-m", str(binary)], capture_output=True, text=True, check=True)
-    lines = output.stdout.splitlines()
-    found: list[tuple[str, str]] = []
-    go = lines[0].split(": ", 1)[1].strip()
-    for line in lines[1:]:
-        fields = line.strip().split("\t")
-        if fields[0] in ("mod", "dep") and len(fields) >= 3:
-            found.append((fields[1], "" if fields[2] == "(devel)" else fields[2]))
-        elif fields[0] == "=>":
-            found[-1] = (fields[1], fields[2])
-    return {*found, ("stdlib", "v" + go.removeprefix("go"))}
 
 
 @pytest.mark.parametrize(

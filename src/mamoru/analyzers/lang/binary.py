@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.analyzers.lang._common import lang_package
-from mamoru.analyzers.lang.elf import ELF_MAGIC
+from mamoru.analyzers.lang.binfile import ELF_MAGIC
 from mamoru.model.package import PackageKind
 
 MIN_BINARY = 4 * 1024

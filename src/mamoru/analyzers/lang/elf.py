@@ -13,25 +13,17 @@ import struct
 from dataclasses import dataclass
 from typing import IO
 
-ELF_MAGIC = b"\x7fELF"
+from mamoru.analyzers.lang.binfile import ELF_MAGIC, MAX_SECTION_READ, BinaryFormatError, FileReader, Section
+
 MAX_SECTIONS = 8192
 MAX_SEGMENTS = 1024
-MAX_SECTION_READ = 16 * 1024 * 1024
 PT_LOAD = 1
 PF_W = 2
+SEARCH_WINDOW = 1024 * 1024  # bytes of a writable segment Go's build info is looked for in
 
 
-class ElfError(Exception):
+class ElfError(BinaryFormatError):
     """A malformed or truncated ELF file; the message is one line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    name: str
-    type: int
-    addr: int
-    offset: int
-    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +35,13 @@ class Segment:
     filesz: int
 
 
-class ElfFile:
+class ElfFile(FileReader):
     """The tables of an ELF file read from ``handle`` (``size`` bytes long)."""
 
+    format_name = "ELF"
+
     def __init__(self, handle: IO[bytes], size: int) -> None:
-        self._handle = handle
-        self.size = size
+        super().__init__(handle, size)
         handle.seek(0)
         ident = handle.read(64)
         if len(ident) < 52 or ident[:4] != ELF_MAGIC:
@@ -126,15 +119,6 @@ class ElfFile:
             sections.append(Section(name, sh_type, addr, sh_offset, sh_size))
         return tuple(sections)
 
-    def _read(self, offset: int, size: int, what: str) -> bytes:
-        if offset < 0 or size < 0 or offset + size > self.size:
-            raise ElfError(f"truncated ELF file: {what} ends past the end of the file")
-        self._handle.seek(offset)
-        data = self._handle.read(size)
-        if len(data) < size:
-            raise ElfError(f"truncated ELF file: short {what}")
-        return data
-
     def section(self, name: str) -> Section | None:
         """The first section called ``name`` (compared in place in the name table: no objects per section)."""
         wanted = name.encode() + b"\0"
@@ -150,9 +134,15 @@ class ElfFile:
             return b""
         return self._read(section.offset, min(section.size, limit), f"section {section.name}")
 
-    def read_at(self, offset: int, size: int) -> bytes:
-        """``size`` bytes of the file at ``offset`` (bounded by the file's end)."""
-        return self._read(offset, min(size, max(self.size - offset, 0)), "data")
+    def data_start(self) -> tuple[int, int] | None:
+        """The ``.go.buildinfo`` section, else the first writable loaded segment (as ``debug/buildinfo``)."""
+        section = self.section(".go.buildinfo")
+        if section is not None and section.type != 8:
+            return section.offset, min(section.size, 64 * 1024)
+        for segment in self.segments:
+            if segment.type == PT_LOAD and segment.flags & PF_W:
+                return segment.offset, min(segment.filesz, SEARCH_WINDOW)
+        return None
 
     def read_virtual(self, address: int, size: int) -> bytes:
         """Bytes at a virtual address of a loaded segment (for pointers inside the image)."""

@@ -1,13 +1,14 @@
 """Go: the build information the Go linker embeds in every binary, and ``go.mod`` files.
 
-(Executables are offered to :mod:`.executable`, which reads the ELF tables once for Go and Rust.)
+(Executables are offered to :mod:`.executable`, which reads their tables once for Go and Rust.)
 
 A Go binary (1.13+) carries a ``.go.buildinfo`` block: a 16-byte header (``\\xff Go buildinf:``,
 pointer size, flags), then the Go version and the module information that ``go version -m``
 prints (``path``, ``mod``, ``dep``, ``=>`` replacements, ``build`` settings). Since Go 1.18 both
 strings follow the header (varint length prefixed); before, the header holds two pointers to Go
 string headers in the binary's data. The format is documented by Go's ``debug/buildinfo``; no
-maintained Python library reads it, so it is decoded here, bounded, on top of :mod:`.elf`.
+maintained Python library reads it, so it is decoded here, bounded, on top of :mod:`.binfile`'s
+readers (ELF, PE and Mach-O: the block is found where ``debug/buildinfo`` looks in each).
 
 Packages: each ``dep`` (after its replacement), the main module (its version from ``mod``, or
 from a ``-X …version=…`` linker flag when ``mod`` says ``(devel)``; unknown stays empty), and the
@@ -23,45 +24,39 @@ from typing import ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.analyzers.lang._common import lang_package, read_text, unique
-from mamoru.analyzers.lang.elf import PF_W, PT_LOAD, ElfError, ElfFile
+from mamoru.analyzers.lang.binfile import BinaryFormatError, ExecutableFile
 from mamoru.model.package import Package, PackageKind
 
 MAGIC = b"\xff Go buildinf:"
 GO_BINARY = "go-binary"  # found_by of packages from Go build info (read by lang.executable)
 MAX_MODINFO = 4 * 1024 * 1024
-SEARCH_WINDOW = 1024 * 1024  # bytes of a writable segment searched when there is no .go.buildinfo section
+SEARCH_WINDOW = 1024 * 1024  # bytes of the data searched for the block when it is not at its start
 _VERSION_FLAG = re.compile(r"-X[= ]'?\"?([\w./-]+?\.(?:[Vv]ersion|[Vv]er|VERSION))=([^\s'\"]+)")
 _GO_VERSION = re.compile(r"^go(\d+(?:\.\d+){0,2})((?:rc|beta)\d+)?(?:\s|$|-|\+)")
 
 
-def read_buildinfo(elf: ElfFile) -> tuple[str, str] | None:
-    """The Go version and module information of an ELF binary, or None for a non-Go binary."""
-    section = elf.section(".go.buildinfo")
-    if section is not None:
-        data = elf.section_data(section, 64 * 1024)
-        at = data.find(MAGIC) if data[:14] != MAGIC else 0
-    else:
-        data, at = b"", -1
-        for segment in elf.segments:  # what debug/buildinfo does without the section: search the data
-            if segment.type == PT_LOAD and segment.flags & PF_W:
-                data = elf.read_at(segment.offset, min(segment.filesz, SEARCH_WINDOW))
-                at = _aligned_find(data)
-                break
+def read_buildinfo(binary: ExecutableFile) -> tuple[str, str] | None:
+    """The Go version and module information of an executable (ELF, PE or Mach-O), or None for a non-Go one."""
+    region = binary.data_start()
+    if region is None:
+        return None
+    data = binary.read_at(region[0], min(region[1], SEARCH_WINDOW))
+    at = 0 if data[:14] == MAGIC else _aligned_find(data)
     if at < 0:
         return None
     header = data[at : at + 32]
     if len(header) < 32:
-        raise ElfError("truncated Go build info header")
+        raise BinaryFormatError("truncated Go build info header")
     pointer_size, flags = header[14], header[15]
     if flags & 2:  # Go 1.18+: the strings follow the header
         version, rest = _varint_string(data, at + 32)
         modinfo, _ = _varint_string(data, rest)
     else:
         if pointer_size not in (4, 8):
-            raise ElfError(f"Go build info with pointer size {pointer_size}")
+            raise BinaryFormatError(f"Go build info with pointer size {pointer_size}")
         big = flags & 1
-        version = _go_string(elf, header, 16, pointer_size, big)
-        modinfo = _go_string(elf, header, 16 + pointer_size, pointer_size, big)
+        version = _go_string(binary, header, 16, pointer_size, big)
+        modinfo = _go_string(binary, header, 16 + pointer_size, pointer_size, big)
     if len(modinfo) >= 33 and modinfo[-17] == "\n":
         modinfo = modinfo[16:-16]  # sentinels around the module information
     return version, modinfo
@@ -78,7 +73,7 @@ def _varint_string(data: bytes, at: int) -> tuple[str, int]:
     length = shift = 0
     while True:
         if at >= len(data) or shift > 63:
-            raise ElfError("truncated Go build info string")
+            raise BinaryFormatError("truncated Go build info string")
         byte = data[at]
         at += 1
         length |= (byte & 0x7F) << shift
@@ -86,22 +81,22 @@ def _varint_string(data: bytes, at: int) -> tuple[str, int]:
         if byte < 0x80:
             break
     if length > MAX_MODINFO or at + length > len(data):
-        raise ElfError("Go build info string runs past its section")
+        raise BinaryFormatError("Go build info string runs past its section")
     return data[at : at + length].decode("utf-8", "replace"), at + length
 
 
-def _go_string(elf: ElfFile, header: bytes, at: int, pointer_size: int, big: int) -> str:
+def _go_string(binary: ExecutableFile, header: bytes, at: int, pointer_size: int, big: int) -> str:
     """A Go string whose header (pointer, length) is at the address stored at ``header[at:]``."""
     order = ">" if big else "<"
     code = order + ("Q" if pointer_size == 8 else "I")
     (address,) = struct.unpack(code, header[at : at + pointer_size])
-    string_header = elf.read_virtual(address, 2 * pointer_size)
+    string_header = binary.read_virtual(address, 2 * pointer_size)
     if len(string_header) < 2 * pointer_size:
-        raise ElfError("truncated Go string header")
+        raise BinaryFormatError("truncated Go string header")
     data_address, length = struct.unpack(order + ("QQ" if pointer_size == 8 else "II"), string_header)
     if length > MAX_MODINFO:
-        raise ElfError("Go build info string is too long")
-    return elf.read_virtual(data_address, length).decode("utf-8", "replace") if length else ""
+        raise BinaryFormatError("Go build info string is too long")
+    return binary.read_virtual(data_address, length).decode("utf-8", "replace") if length else ""
 
 
 def packages_from_modinfo(go_version: str, modinfo: str, found_by: str) -> list[Package]:
