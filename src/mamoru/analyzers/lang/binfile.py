@@ -82,6 +82,20 @@ class FileReader:
         return self._read(offset, min(size, max(self.size - offset, 0)), "data")
 
 
+class SectionListReader(FileReader):
+    """A reader that keeps its sections in a list, each with its format's flags (PE, Mach-O)."""
+
+    def __init__(self, handle: IO[bytes], size: int) -> None:
+        super().__init__(handle, size)
+        self._sections: list[tuple[Section, int]] = []
+
+    def section(self, name: str) -> Section | None:
+        for section, _ in self._sections:
+            if section.name == name:
+                return section
+        return None
+
+
 ELF_MAGIC = b"\x7fELF"
 PE_MAGIC = b"MZ"
 MACHO_MAGICS = frozenset({b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf"})

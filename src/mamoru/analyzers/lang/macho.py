@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from typing import IO
 
-from mamoru.analyzers.lang.binfile import MAX_SECTION_READ, BinaryFormatError, FileReader, Section
+from mamoru.analyzers.lang.binfile import MAX_SECTION_READ, BinaryFormatError, Section, SectionListReader
 
 # the magic as the first four bytes: byte order and whether the file is 64-bit
 _LAYOUTS = {
@@ -28,7 +28,7 @@ S_ZEROFILL_TYPES = {0x1, 0xC, 0x12}  # zerofill, gb_zerofill, thread-local zerof
 _READ_WRITE = 3
 
 
-class MachOFile(FileReader):
+class MachOFile(SectionListReader):
     """The segments and sections of a thin Mach-O file read from ``handle`` (``size`` bytes long)."""
 
     format_name = "Mach-O"
@@ -46,7 +46,6 @@ class MachOFile(FileReader):
         commands = self._read(32 if is64 else 28, commands_size, "Mach-O load commands")
         # segments: (vmaddr, fileoff, filesize, maxprot, initprot); sections with their flags
         self._segments: list[tuple[int, int, int, int, int]] = []
-        self._sections: list[tuple[Section, int]] = []
         at = 0
         for _ in range(count):
             if at + 8 > len(commands):
@@ -75,12 +74,6 @@ class MachOFile(FileReader):
             name, _segment, addr, size, offset, flags = fields
             text = name.rstrip(b"\0").decode("ascii", "replace")
             self._sections.append((Section(text, flags & 0xFF, addr, offset, size), flags))
-
-    def section(self, name: str) -> Section | None:
-        for section, _ in self._sections:
-            if section.name == name:
-                return section
-        return None
 
     def section_data(self, section: Section, limit: int = MAX_SECTION_READ) -> bytes:
         if section.type in S_ZEROFILL_TYPES:

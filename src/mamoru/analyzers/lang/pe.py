@@ -14,9 +14,9 @@ from mamoru.analyzers.lang.binfile import (
     MAX_SECTION_READ,
     PE_MAGIC,
     BinaryFormatError,
-    FileReader,
     NotAnExecutable,
     Section,
+    SectionListReader,
 )
 
 MAX_SECTIONS = 96  # the PE specification's limit
@@ -27,7 +27,7 @@ _DATA_SECTION = 0x00000040 | 0x40000000 | 0x80000000
 _ALIGN_32_BYTES = 0x00600000
 
 
-class PeFile(FileReader):
+class PeFile(SectionListReader):
     """The section table of a PE file read from ``handle`` (``size`` bytes long)."""
 
     format_name = "PE"
@@ -55,17 +55,10 @@ class PeFile(FileReader):
         else:
             raise BinaryFormatError(f"unknown PE optional header (magic {magic:#x}, {optional_size} bytes)")
         table = self._read(pe_at + 24 + optional_size, count * SECTION_ENTRY, "PE section table")
-        self._sections: list[tuple[Section, int]] = []  # with their characteristics
         for name, _virtual_size, address, raw_size, raw_at, characteristics in struct.iter_unpack("<8sIIII12xI", table):
             # names of more than 8 bytes ("/4") live in the COFF string table, which images rarely keep
             text = name.rstrip(b"\0").decode("ascii", "replace")
             self._sections.append((Section(text, 0, address, raw_at, raw_size), characteristics))
-
-    def section(self, name: str) -> Section | None:
-        for section, _ in self._sections:
-            if section.name == name:
-                return section
-        return None
 
     def section_data(self, section: Section, limit: int = MAX_SECTION_READ) -> bytes:
         return self._read(section.offset, min(section.size, limit), f"section {section.name}")
