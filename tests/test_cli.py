@@ -242,9 +242,18 @@ def test_progress_only_on_a_terminal(cache_dir: Path) -> None:
     assert b"\x1b[" in output  # rich drew (and then cleared) the progress display
 
 
-@pytest.mark.parametrize(("command", "report_format"), [("image", "table"), ("image", "json"), ("sbom", "cyclonedx")])
+@pytest.mark.parametrize(
+    ("command", "report_format", "output"),
+    [
+        ("image", "table", "-"),
+        ("image", "json", "-"),
+        ("sbom", "cyclonedx", "-"),
+        ("sbom", "spdx-json", "/dev/stdout"),  # a device named as the output: the same pipe
+        ("image", "json", "/dev/stdout"),
+    ],
+)
 def test_a_reader_that_goes_away_ends_the_scan_quietly_with_141(
-    images: Path, cache_dir: Path, command: str, report_format: str
+    images: Path, cache_dir: Path, command: str, report_format: str, output: str
 ) -> None:
     """``mamoru … | head``: exit 141 as for SIGPIPE, not the gate's 1 or an internal error."""
     read_end, write_end = os.pipe()
@@ -253,7 +262,7 @@ def test_a_reader_that_goes_away_ends_the_scan_quietly_with_141(
     try:
         result = subprocess.run(
             [sys.executable, "-m", "mamoru", command, str(images / "alpine-docker.tar"), *scanners,
-             "-f", report_format, "-q"],
+             "-f", report_format, "-o", output, "-q"],
             stdout=write_end, stderr=subprocess.PIPE, text=True, check=False, timeout=300,
         )  # fmt: skip
     finally:

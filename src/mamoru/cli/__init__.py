@@ -243,6 +243,8 @@ def write_output(render: Callable[[TextIO], None], output: str | None) -> None:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+    except BrokenPipeError:  # ``-o /dev/stdout`` into a closed pipe: as for stdout itself (exit 141)
+        raise
     except OSError as exc:
         raise ReportError(f"cannot write {output}: {exc.strerror}") from None
 
