@@ -12,6 +12,7 @@ import pickle
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 STOP_GRACE_SECONDS = 2.0  # for a child asked to stop to unwind before it is killed
 
@@ -22,6 +23,34 @@ def can_fork_helpers() -> bool:
     Linux only: macOS system libraries do not survive fork() reliably, and Windows has none.
     """
     return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2
+
+
+def fork_helper(work: Callable[[], object]) -> int:
+    """Fork a child that runs ``work()`` and exits (status 0, or 1 if it raised); the child's pid.
+
+    The child ignores SIGINT (Ctrl-C is its parent's to handle: the parent stops it) and turns
+    SIGTERM into ``SystemExit`` so it unwinds. Both signals are held from before the fork until the
+    child has set this up, so no signal can make a child run on into its parent's code. The child
+    ends with ``os._exit``: no atexit handlers, no flushing of buffers it inherited, no cleanup of
+    its parent's files.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    pid = os.fork()
+    if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        return pid
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, exit_on_sigterm)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        work()
+        status = 0
+    except BaseException:  # noqa: BLE001, S110 - the parent learns what happened from its pipe
+        pass
+    finally:
+        os._exit(status)
 
 
 def stop_child(pid: int) -> None:

@@ -23,7 +23,6 @@ import contextlib
 import logging
 import os
 import pickle
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -33,7 +32,7 @@ from typing import Any
 
 from mamoru.errors import ReportError
 from mamoru.model.report import ScanReport
-from mamoru.processes import can_fork_helpers, exit_on_sigterm, picklable, stop_child
+from mamoru.processes import can_fork_helpers, fork_helper, picklable, stop_child
 
 # formats whose writer imports a library slow enough (~50 ms) to be worth a child; neither reads
 # ``inventory.files`` (tests/cli/test_report_writer.py checks the outputs equal one process's)
@@ -81,14 +80,16 @@ class ForkedWriter:
         sys.stderr.flush()
         report_read, report_write = os.pipe()
         outcome_read, outcome_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
+
+        def serve() -> None:
             os.close(report_write)
             os.close(outcome_read)
             self._serve(report_read, outcome_write)
+
+        self._pid = fork_helper(serve)
         os.close(report_read)
         os.close(outcome_write)
-        self._pid, self._report_fd, self._outcome_fd = pid, report_write, outcome_read
+        self._report_fd, self._outcome_fd = report_write, outcome_read
         return self
 
     def __exit__(
@@ -155,18 +156,14 @@ class ForkedWriter:
     # ------------------------------------------------------------------ the child process
 
     def _serve(self, report_fd: int, outcome_fd: int) -> None:
-        """Import the writer, wait for the report, write it, say how it went, exit (never returns)."""
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is this process's parent's to handle
-        signal.signal(signal.SIGTERM, exit_on_sigterm)
+        """Import the writer, wait for the report, write it and say how it went (no outcome: the
+        parent acts on that)."""
         try:
             with open(outcome_fd, "wb") as outcome:
                 self._write_report(report_fd, outcome)
-        except BaseException:  # noqa: BLE001, S110 - the parent sees no outcome and acts on that
-            pass
         finally:
             with contextlib.suppress(BaseException):
                 sys.stderr.flush()
-            os._exit(0)  # no atexit handlers, no cleanup of the parent's files
 
     def _write_report(self, report_fd: int, outcome: Any) -> None:
         def send(message: tuple[Any, ...]) -> None:

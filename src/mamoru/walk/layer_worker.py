@@ -22,7 +22,6 @@ import logging
 import os
 import pickle
 import resource
-import signal
 import threading
 import traceback
 from collections.abc import Callable, Sequence
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from mamoru.errors import MamoruError
 from mamoru.model.artifact import Layer
-from mamoru.processes import can_fork_helpers, exit_on_sigterm, picklable, stop_child
+from mamoru.processes import can_fork_helpers, fork_helper, picklable, stop_child
 
 if TYPE_CHECKING:
     from mamoru.walk.walker import LayerWalk, Progress
@@ -88,12 +87,13 @@ class LayerWorker:
 
     def __enter__(self) -> LayerWorker:
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns
+
+        def work() -> None:
             os.close(read_fd)
             self._work(write_fd)
+
+        self._pid = fork_helper(work)
         os.close(write_fd)
-        self._pid = pid
         self._reader = threading.Thread(target=self._receive, args=(read_fd,), name="mamoru-layer-worker", daemon=True)
         self._reader.start()
         return self
@@ -170,26 +170,19 @@ class LayerWorker:
     # ------------------------------------------------------------------ the worker process
 
     def _work(self, write_fd: int) -> None:
-        """Walk this worker's layers, send the results up the pipe and exit (never returns)."""
-        status = 1
-        signal.signal(signal.SIGTERM, exit_on_sigterm)
-        try:
-            with open(write_fd, "wb") as pipe:
-                sender = _Sender(pipe, self._all_layers)
-                progress = _PipeProgress(sender)
-                for layer in self._layers:
-                    try:
-                        walked = self._walk(layer, progress)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which decides
-                        sender.send(("error", layer.index, picklable(exc), traceback.format_exc()))
-                        break
-                    sender.send(("layer", layer.index, walked))
-                sender.send(("done", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-            status = 0
-        except BaseException:  # noqa: BLE001, S110 - the parent walks whatever did not arrive
-            pass
-        finally:
-            os._exit(status)  # no atexit handlers, no flushing of the parent's buffers, no cleanup of its files
+        """Walk this worker's layers and send the results up the pipe (if it stops early, the parent
+        walks whatever did not arrive)."""
+        with open(write_fd, "wb") as pipe:
+            sender = _Sender(pipe, self._all_layers)
+            progress = _PipeProgress(sender)
+            for layer in self._layers:
+                try:
+                    walked = self._walk(layer, progress)
+                except BaseException as exc:  # noqa: BLE001 - handed to the parent, which decides
+                    sender.send(("error", layer.index, picklable(exc), traceback.format_exc()))
+                    break
+                sender.send(("layer", layer.index, walked))
+            sender.send(("done", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
 class _Sender:
