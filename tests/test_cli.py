@@ -329,3 +329,31 @@ def test_debug_shows_mamorus_log_without_the_libraries_chatter(images: Path, cac
     lines = result.stderr.splitlines()
     assert any(line.startswith("DEBUG mamoru.walk.layer_worker: layer worker walked layers") for line in lines)
     assert all(line.split(" ", 2)[1].startswith("mamoru") for line in lines if line.startswith("DEBUG")), lines[:5]
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.2, 0.35])
+def test_ctrl_c_ends_the_scan_and_its_helpers_leaving_nothing(
+    images: Path, cache_dir: Path, tmp_path: Path, delay: float
+) -> None:
+    """Ctrl-C (SIGINT to the process group) at any point: exit 130, one line, no helper left, no output file."""
+    import signal
+    import time
+
+    out = tmp_path / "bom.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mamoru", "sbom", str(images / "app-docker.tar"), "-o", str(out), "-q"],
+        start_new_session=True, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background job may inherit SIG_IGN
+    )  # fmt: skip
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:  # the scan had already finished: nothing to interrupt
+        assert out.exists()
+        return
+    assert process.returncode == 130, stderr
+    assert stderr.strip() == "mamoru: error: interrupted"
+    time.sleep(0.1)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # the process group is empty: the layer worker and report writer are gone
+    assert list(tmp_path.iterdir()) == []
