@@ -328,6 +328,8 @@ def test_debug_shows_mamorus_log_without_the_libraries_chatter(images: Path, cac
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert any(line.startswith("DEBUG mamoru.walk.layer_worker: layer worker walked layers") for line in lines)
+    assert any(line.startswith("DEBUG mamoru.scan.pipeline: walked 5 layers (") for line in lines)  # where time went
+    assert any(line.startswith("DEBUG mamoru.cli.report_writer: report (") for line in lines)
     assert all(line.split(" ", 2)[1].startswith("mamoru") for line in lines if line.startswith("DEBUG")), lines[:5]
 
 

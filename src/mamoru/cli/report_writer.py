@@ -24,6 +24,7 @@ import logging
 import os
 import pickle
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -110,6 +111,7 @@ class ForkedWriter:
 
     def write(self, report: ScanReport) -> None:
         """Send the report to the child and wait until it is written; raise what stopped it."""
+        sent = time.perf_counter()
         data = pickle.dumps(_without_files(report), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             with open(self._report_fd, "wb", closefd=True) as pipe:
@@ -122,6 +124,8 @@ class ForkedWriter:
         self._pid = 0
         outcome = messages[-1] if messages else ("none",)
         if outcome[0] == "written":
+            _log.debug("report (%d bytes pickled) written by the writer process %.3f s after it was sent",
+                       len(data), time.perf_counter() - sent)  # fmt: skip
             return
         if outcome[0] == "closed-pipe":
             raise BrokenPipeError

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from mamoru.targets.detect import open_filesystem, open_image
 from mamoru.targets.source import ImageSource
 from mamoru.walk.limits import DEFAULT_LIMITS, Limits
 from mamoru.walk.walker import Progress, Walker
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,9 +42,18 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
     walker = Walker(
         analyzers_for(options.scanners, options.content), options.limits, progress, parallel=options.parallel_layers
     )
+    started = time.perf_counter()
     walked = walker.walk(source)
+    walk_done = time.perf_counter()
     inventory = resolve_inventory(source.artifact, walked, source.notes)
+    resolved = time.perf_counter()
     detect(inventory, options)
+    _log.debug(
+        "walked %d layers (%d entries, %d files analysed) in %.3f s; resolved %d packages in %.3f s; "
+        "detectors %.3f s",
+        len(source.artifact.layers), sum(walked.layer_file_counts.values()), len(walked.analyzed),
+        walk_done - started, len(inventory.packages), resolved - walk_done, time.perf_counter() - resolved,
+    )  # fmt: skip
     return inventory
 
 
