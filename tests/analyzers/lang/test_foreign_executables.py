@@ -108,3 +108,50 @@ def test_an_ms_dos_program_is_not_an_error(tmp_path: Path) -> None:
     (tmp_path / "bin/old.exe").chmod(0o755)
     inventory = scan_filesystem(str(tmp_path), ScanOptions())
     assert not inventory.packages and not inventory.notes
+
+
+def universal(*slices: tuple[int, bytes]) -> bytes:
+    """A universal ("fat") Mach-O file around ``(cputype, slice)`` pairs, slices aligned to 16 KiB as lipo does."""
+    align = 14
+    offsets, at = [], 8 + 20 * len(slices)
+    for _, data in slices:
+        at = (at + (1 << align) - 1) & ~((1 << align) - 1)
+        offsets.append(at)
+        at += len(data)
+    table = b"".join(
+        struct.pack(">iiIII", cpu, 0, offset, len(data), align)
+        for (cpu, data), offset in zip(slices, offsets, strict=True)
+    )
+    out = bytearray(struct.pack(">II", 0xCAFEBABE, len(slices)) + table)
+    for offset, (_, data) in zip(offsets, slices, strict=True):
+        out += b"\0" * (offset - len(out)) + data
+    return bytes(out)
+
+
+def test_a_universal_macos_binary_is_read_by_its_first_slice(foreign_binaries: Path, tmp_path: Path) -> None:
+    """What Go's tools and Trivy read of a lipo'd file: the first slice (here the real x86-64 esbuild)."""
+    x64 = (foreign_binaries / "dist/darwin-x64/esbuild").read_bytes()
+    arm64 = (foreign_binaries / "dist/darwin-arm64/esbuild").read_bytes()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/esbuild").write_bytes(universal((0x01000007, x64), (0x0100000C, arm64)))
+    (tmp_path / "bin/esbuild").chmod(0o755)
+    inventory = scan_filesystem(str(tmp_path), ScanOptions())
+    assert found_at(inventory, "bin/esbuild", PackageKind.GOLANG) == go_version_m(
+        foreign_binaries / "dist/darwin-x64/esbuild"
+    )
+    assert not inventory.notes
+
+
+def test_a_java_class_file_is_not_taken_for_a_universal_binary(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    # CAFEBABE, minor 0, major 52 (Java 8): where a universal file counts its slices
+    (tmp_path / "bin/Main.class").write_bytes((b"\xca\xfe\xba\xbe\x00\x00\x00\x34" + b"\x01" * 100).ljust(SIZE, b"\0"))
+    (tmp_path / "bin/Main.class").chmod(0o755)
+    broken = struct.pack(">II", 0xCAFEBABE, 1) + struct.pack(">iiIII", 0x01000007, 3, 10 * SIZE, 4096, 14)
+    (tmp_path / "bin/broken").write_bytes(broken.ljust(SIZE, b"\0"))  # its one slice lies past the end
+    (tmp_path / "bin/broken").chmod(0o755)
+    inventory = scan_filesystem(str(tmp_path), ScanOptions())
+    assert not inventory.packages
+    assert [(n.path, n.message) for n in inventory.notes] == [
+        ("bin/broken", "executable: universal Mach-O slice ends past the end of the file")
+    ]

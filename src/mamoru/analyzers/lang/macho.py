@@ -2,8 +2,8 @@
 
 Why not macholib or LIEF: the binary analyzers need a section by name and the first read-write
 segment; a full Mach-O parser per executable would cost more than reading the block itself. The
-layout follows Apple's ``<mach-o/loader.h>``; Go's ``debug/macho`` reads the same fields. Thin
-files only: a universal ("fat") file, which starts like a Java class file, is not opened.
+layout follows Apple's ``<mach-o/loader.h>``; Go's ``debug/macho`` reads the same fields. Of a
+universal ("fat") file, :func:`~.binfile.open_executable` opens the first slice, as Go's tools do.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ _READ_WRITE = 3
 
 
 class MachOFile(SectionListReader):
-    """The segments and sections of a thin Mach-O file read from ``handle`` (``size`` bytes long)."""
+    """The segments and sections of a Mach-O file read from ``handle`` (``size`` bytes from ``base``)."""
 
     format_name = "Mach-O"
 
-    def __init__(self, handle: IO[bytes], size: int) -> None:
-        super().__init__(handle, size)
+    def __init__(self, handle: IO[bytes], size: int, base: int = 0) -> None:
+        super().__init__(handle, size, base)
         head = self._read(0, 32, "Mach-O header")
         if head[:4] not in _LAYOUTS:
             raise BinaryFormatError("not a Mach-O file")
