@@ -1,6 +1,6 @@
 """Write the report, for the SBOM formats from a child forked before the scan, which loads their library meanwhile.
 
-cyclonedx-python-lib and spdx-tools take about 50 ms to import: a tenth of an SBOM run on a small
+cyclonedx-python-lib and spdx-tools take 50-110 ms to import: a tenth of an SBOM run on a small
 image, spent while the second CPU is mostly idle. Only the report needs them. So on Linux with a
 second CPU, :func:`report_writer` forks a child before the scan starts; the child imports the
 format's writer and waits. After the scan this process sends it the report (pickled; the file list
@@ -35,7 +35,7 @@ from mamoru.errors import ReportError
 from mamoru.model.report import ScanReport
 from mamoru.processes import can_fork_helpers, fork_helper, picklable, stop_child
 
-# formats whose writer imports a library slow enough (~50 ms) to be worth a child; neither reads
+# formats whose writer imports a library slow enough (50 ms and more) to be worth a child; neither reads
 # ``inventory.files`` (tests/cli/test_report_writer.py checks the outputs equal one process's)
 FORKED_FORMATS = frozenset({"cyclonedx", "spdx-json"})
 
