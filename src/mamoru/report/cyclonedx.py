@@ -18,6 +18,7 @@ from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalEntity
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.impact_analysis import (
     ImpactAnalysisAffectedStatus,
     ImpactAnalysisJustification,
@@ -79,7 +80,6 @@ def build_bom(report: ScanReport) -> Bom:
             bom_ref="os",
             description=inventory.os.name or None,
         )
-        bom.register_dependency(root, [os_component])
         parent = os_component
     licenses = Licenses()
     seen_refs: set[str] = set()
@@ -100,14 +100,31 @@ def build_bom(report: ScanReport) -> Bom:
         key=lambda c: (c.type.value, c.group or "", c.name, c.version or "", str(c.bom_ref.value)),
     ):
         bom.components.add(component)
-    if os_packages:
-        bom.register_dependency(parent, os_packages)
-    if other_packages:
-        bom.register_dependency(root, other_packages)
+    _add_dependency_graph(bom, root, parent, os_packages, other_packages)
     for number, finding in enumerate(inventory.findings):
         if finding.kind is FindingKind.VULNERABILITY and finding.vulnerability is not None:
             bom.vulnerabilities.add(_vulnerability(finding, refs, number))
     return bom
+
+
+def _add_dependency_graph(
+    bom: Bom, root: Component, parent: Component, os_packages: list[Component], other_packages: list[Component]
+) -> None:
+    """The artifact depends on its OS (if any) and the language packages; the OS on its packages.
+
+    Built in one pass: ``Bom.register_dependency`` finds each target by a linear scan of the graph,
+    n²/2 comparisons for n packages (300,000 for the 770 of the lang test image). Entries, and the
+    targets of each, are added in their sorted order (by bom-ref), so each lands at the end after one
+    comparison.
+    """
+    on_root = [*([] if parent is root else [parent]), *other_packages, *(os_packages if parent is root else [])]
+    nodes = [(root, on_root), *([] if parent is root else [(parent, os_packages)])]
+    nodes += [(component, []) for component in (*os_packages, *other_packages)]
+    for node, depends_on in sorted(nodes, key=lambda pair: str(pair[0].bom_ref.value)):
+        dependency = Dependency(ref=node.bom_ref)
+        for target in sorted(depends_on, key=lambda component: str(component.bom_ref.value)):
+            dependency.dependencies.add(Dependency(ref=target.bom_ref))
+        bom.dependencies.add(dependency)
 
 
 # OpenVEX justifications in CycloneDX's words (CycloneDX VEX input keeps its own)
