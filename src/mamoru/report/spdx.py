@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TextIO
+from typing import Any, TextIO
 
 from spdx_tools.common.spdx_licensing import spdx_licensing
+from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
+from spdx_tools.spdx.jsonschema.package_converter import PackageConverter
+from spdx_tools.spdx.jsonschema.package_properties import PackageProperty
 from spdx_tools.spdx.model import (  # type: ignore[attr-defined]
     Actor,
     ActorType,
@@ -27,6 +30,7 @@ from spdx_tools.spdx.model import (  # type: ignore[attr-defined]
     RelationshipType,
     SpdxNoAssertion,
 )
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from mamoru.errors import ReportError
@@ -43,11 +47,103 @@ _UNSAFE_ID = re.compile(r"[^A-Za-z0-9.-]+")
 
 def render(report: ScanReport, stream: TextIO) -> None:
     document = build_document(report)
-    try:
-        write_document_to_stream(document, stream, validate=True)
-    except ValueError as exc:  # spdx-tools reports validation failures as ValueError
-        raise ReportError(f"SPDX document failed validation: {exc}") from None
+    problems = validation_problems(document)
+    if problems:
+        raise ReportError(f"SPDX document failed validation: {'; '.join(problems[:5])}")
+    write_document_to_stream(document, stream, validate=False, converter=_converter(document))
     stream.write("\n")
+
+
+# Packages validated together. spdx-tools' validator looks every reference up by scanning the whole
+# document (each annotation's and relationship's element among all elements, each package's
+# relationships among all relationships), so its time grows with the square of the document: 2.1 s
+# for the 770 packages of the lang test image. Validating batches of packages, each with the elements
+# they refer to, checks every element with the same validator in time that grows linearly.
+VALIDATION_BATCH = 100
+
+
+def validation_problems(document: Document) -> list[str]:
+    """spdx-tools' validation of the whole document, run on batches of packages; its messages, deduplicated.
+
+    Each batch document holds the creation info, the packages others hang off (the artifact and
+    the OS: origins of CONTAINS, targets of DESCRIBES), a batch of the other packages, the
+    relationships and annotations that name them (with any other package those name), the ones
+    among the anchors, and every extracted license. A relationship or annotation naming an element
+    the document does not have goes to the first batch, where the validator reports it. SPDX ids
+    unique across batches are checked here (the validator sees one batch at a time).
+    """
+    document_id = document.creation_info.spdx_id
+    relationships = document.relationships
+    anchors = {r.spdx_element_id for r in relationships if r.relationship_type is RelationshipType.CONTAINS}
+    anchors |= {
+        str(r.related_spdx_element_id) for r in relationships if r.relationship_type is RelationshipType.DESCRIBES
+    }
+    by_id = {package.spdx_id: package for package in document.packages}
+    known = {*by_id, document_id}
+    others = [package for package in document.packages if package.spdx_id not in anchors]
+    batch_of = {package.spdx_id: index // VALIDATION_BATCH for index, package in enumerate(others)}
+    count = max(1, -(-len(others) // VALIDATION_BATCH))
+    batches: list[tuple[dict[str, None], list[Relationship], list[Annotation]]] = [({}, [], []) for _ in range(count)]
+
+    def place(names: list[str]) -> list[int]:
+        """The batches an item naming ``names`` is validated in."""
+        chosen = sorted({batch_of[name] for name in names if name in batch_of})
+        if chosen:
+            return chosen
+        return list(range(count)) if all(name in known for name in names) else [0]
+
+    for relationship in relationships:
+        names = [relationship.spdx_element_id, str(relationship.related_spdx_element_id)]
+        for index in place(names):
+            batches[index][1].append(relationship)
+            batches[index][0].update((name, None) for name in names if name in batch_of)
+    for annotation in document.annotations:
+        for index in place([annotation.spdx_id]):
+            batches[index][2].append(annotation)
+    for index, package in enumerate(others):
+        batches[index // VALIDATION_BATCH][0][package.spdx_id] = None
+    problems: dict[str, None] = {}
+    if len(by_id) != len(document.packages):
+        problems["every spdx_id must be unique within the document"] = None
+    anchor_packages = [package for package in document.packages if package.spdx_id in anchors]
+    for members, batch_relationships, batch_annotations in batches:
+        part = Document(
+            creation_info=document.creation_info,
+            packages=[*anchor_packages, *(by_id[name] for name in members)],
+            relationships=batch_relationships,
+            annotations=batch_annotations,
+            extracted_licensing_info=document.extracted_licensing_info,
+        )
+        problems.update((message.validation_message, None) for message in validate_full_spdx_document(part))
+    return list(problems)
+
+
+def _converter(document: Document) -> DocumentConverter:
+    """spdx-tools' converter, finding each package's annotations in an index made once.
+
+    Its own package converter scans every annotation of the document for each package (3.9 million
+    comparisons, 2 s, for the lang test image's 770 packages and their 5,095 annotations).
+    """
+    converter = DocumentConverter()  # type: ignore[no-untyped-call]
+    index: dict[str, list[Annotation]] = {}
+    for annotation in document.annotations:
+        index.setdefault(annotation.spdx_id, []).append(annotation)
+    converter.package_converter = _IndexedPackageConverter(index)
+    return converter
+
+
+class _IndexedPackageConverter(PackageConverter):
+    def __init__(self, annotations: dict[str, list[Annotation]]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._annotations = annotations
+
+    def _get_property_value(  # type: ignore[override]  # spdx-tools annotates the base with JsonProperty
+        self, package: Package, package_property: PackageProperty, document: Document | None = None
+    ) -> Any:
+        if package_property == PackageProperty.ANNOTATIONS:
+            found = self._annotations.get(package.spdx_id, [])
+            return [self.annotation_converter.convert(annotation, document) for annotation in found] or None
+        return super()._get_property_value(package, package_property, document)
 
 
 def build_document(report: ScanReport) -> Document:
