@@ -170,6 +170,8 @@ class AnalysisResult:
     # files an OS package manager installed (paths without the leading "/", as the package database
     # writes them): language packages recorded in these files belong to the OS package, not twice
     owned_files: set[str] = field(default_factory=set)
+    # facts about the file for the analyzer's own ``post_analyze`` (a go.mod's ``go`` version)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 class AnalyzerParseError(Exception):
@@ -196,3 +198,8 @@ class Analyzer(Protocol):
     def analyze(self, content: FileContent) -> AnalysisResult:
         """Parse the file; raise :class:`AnalyzerParseError` (or any error) for a malformed one."""
         ...
+
+    # An analyzer whose files only make sense together (a go.sum beside its go.mod) may also define
+    # ``post_analyze(files: list[AnalyzedFile]) -> None``: called once after the walk with every file
+    # it analysed (all layers, in layer order; ``record.visible`` marks what the image shows), it may
+    # change their results before the inventory is resolved (Trivy's post-analyzers do the same).

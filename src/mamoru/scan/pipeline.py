@@ -17,7 +17,7 @@ from mamoru.scan.resolve import resolve_inventory
 from mamoru.targets.detect import open_filesystem, open_image
 from mamoru.targets.source import ImageSource
 from mamoru.walk.limits import DEFAULT_LIMITS, Limits
-from mamoru.walk.walker import Progress, Walker
+from mamoru.walk.walker import Progress, Walker, WalkResult
 
 _log = logging.getLogger(__name__)
 
@@ -39,11 +39,11 @@ class ScanOptions:
 
 def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | None = None) -> Inventory:
     """Walk an opened source with every analyzer, resolve its inventory, run the chosen detectors."""
-    walker = Walker(
-        analyzers_for(options.scanners, options.content), options.limits, progress, parallel=options.parallel_layers
-    )
+    analyzers = analyzers_for(options.scanners, options.content)
+    walker = Walker(analyzers, options.limits, progress, parallel=options.parallel_layers)
     started = time.perf_counter()
     walked = walker.walk(source)
+    post_analyze(analyzers, walked)
     walk_done = time.perf_counter()
     inventory = resolve_inventory(source.artifact, walked, source.notes)
     resolved = time.perf_counter()
@@ -55,6 +55,14 @@ def scan_source(source: ImageSource, options: ScanOptions, progress: Progress | 
         walk_done - started, len(inventory.packages), resolved - walk_done, time.perf_counter() - resolved,
     )  # fmt: skip
     return inventory
+
+
+def post_analyze(analyzers: list[Analyzer], walked: WalkResult) -> None:
+    """Let analyzers with a ``post_analyze`` hook revise their files' results, seeing all of them at once."""
+    for analyzer in analyzers:
+        hook = getattr(analyzer, "post_analyze", None)
+        if hook is not None:
+            hook([file for file in walked.analyzed if file.analyzer == analyzer.name])
 
 
 def available_scanners() -> frozenset[FindingKind]:

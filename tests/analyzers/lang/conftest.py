@@ -14,6 +14,7 @@ from tests.conftest import _build_once, mamoru, which
 
 LANG_STAMP = "lang-images.ok"
 FOREIGN_STAMP = "foreign-binaries.ok"
+GO_MODULES_STAMP = "go-modules.ok"
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,12 @@ def foreign_binaries() -> Path:
             os.environ.pop("PYTHON", None)
         else:
             os.environ["PYTHON"] = old
+
+
+@pytest.fixture(scope="session")
+def go_modules() -> Path:
+    """Real Go modules from Debian with go.mod and go.sum (tests/fixtures/fetch-go-modules.sh): ``go-modules/``."""
+    return _build_once(GO_MODULES_STAMP, "fetch-go-modules.sh") / "go-modules"
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.analyzers.lang._common import lang_package, read_text, unique
 from mamoru.analyzers.lang.binfile import BinaryFormatError, ExecutableFile
 from mamoru.model.package import Package, PackageKind
+
+if TYPE_CHECKING:
+    from mamoru.walk.walker import AnalyzedFile
 
 MAGIC = b"\xff Go buildinf:"
 GO_BINARY = "go-binary"  # found_by of packages from Go build info (read by lang.executable)
@@ -152,16 +155,70 @@ def _go(path: str, version: str, found_by: str, declared: bool = False) -> Packa
 
 
 class GoModAnalyzer:
-    """Modules required by a ``go.mod`` file (declared: the build may select other versions)."""
+    """Modules required by a ``go.mod`` file, and for Go < 1.17 modules the rest of ``go.sum`` (declared).
+
+    Since Go 1.17 a module's go.mod lists every module its build needs, indirect ones included;
+    before, it lists the direct ones only, and the others are in go.sum, together with modules no
+    build needs. As Trivy does, go.sum is read for a go.mod whose ``go`` directive is older than
+    1.17 (or missing), for the modules go.mod does not list (nor the module itself), at the last
+    (highest) version go.sum records for each; a go.sum without a go.mod beside it gives nothing.
+    (Declared: the build may select other versions.)
+    """
 
     name: ClassVar[str] = "go-mod"
-    path_pattern: ClassVar[str] = r"(?:^|/)go\.mod$"
+    path_pattern: ClassVar[str] = r"(?:^|/)go\.(?:mod|sum)$"
 
     def required(self, path: str, mode: int, size: int) -> bool:
         return "/pkg/mod/" not in f"/{path}"  # the module cache holds other modules' go.mod files
 
     def analyze(self, content: FileContent) -> AnalysisResult:
-        return AnalysisResult(packages=unique(go_mod(read_text(content, what="go.mod"), self.name)))
+        if content.info.path.endswith(".sum"):
+            return AnalysisResult(packages=go_sum(read_text(content, what="go.sum"), self.name))
+        text = read_text(content, what="go.mod")
+        go, module = _GO_DIRECTIVE.search(text), _MODULE_DIRECTIVE.search(text)
+        return AnalysisResult(
+            packages=unique(go_mod(text, self.name)),
+            properties={"go": go.group(1) if go else "", "module": module.group(1).strip('"') if module else ""},
+        )
+
+    def post_analyze(self, files: list[AnalyzedFile]) -> None:
+        """Keep a go.sum's modules only beside a visible go.mod older than Go 1.17, and only those it lacks."""
+        modules = {
+            file.record.path.rpartition("/")[0]: file
+            for file in files
+            if file.record.visible and file.record.path.endswith(".mod")
+        }
+        for file in files:
+            if not file.record.path.endswith(".sum"):
+                continue
+            module = modules.get(file.record.path.rpartition("/")[0])
+            if module is None or not _before_go_1_17(module.result.properties.get("go", "")):
+                file.result.packages = []
+                continue
+            listed = {package.name for package in module.result.packages} | {module.result.properties.get("module")}
+            file.result.packages = [package for package in file.result.packages if package.name not in listed]
+
+
+_GO_DIRECTIVE = re.compile(r"^go[ \t]+(\d+(?:\.\d+)*)", re.MULTILINE)
+_MODULE_DIRECTIVE = re.compile(r"^module[ \t]+(\S+)", re.MULTILINE)
+
+
+def _before_go_1_17(version: str) -> bool:
+    """Whether a go.mod's ``go`` directive (``1.15``, ``1.21.3``; empty when missing) is older than 1.17."""
+    if not version:
+        return True
+    parts = [int(part) for part in version.split(".")[:2]] + [0]
+    return (parts[0], parts[1]) < (1, 17)
+
+
+def go_sum(text: str, found_by: str) -> list[Package]:
+    """Modules of a go.sum (``path version[/go.mod] hash`` lines), each at the last version recorded."""
+    versions: dict[str, str] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[2].startswith("h1:"):
+            versions[fields[0]] = fields[1].removesuffix("/go.mod")
+    return [_go(path, version, found_by, declared=True) for path, version in versions.items()]
 
 
 def go_mod(text: str, found_by: str) -> list[Package]:
