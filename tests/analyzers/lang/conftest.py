@@ -17,18 +17,23 @@ FOREIGN_STAMP = "foreign-binaries.ok"
 GO_MODULES_STAMP = "go-modules.ok"
 
 
-@pytest.fixture(scope="session")
-def foreign_binaries() -> Path:
-    """Real Windows and macOS executables (tests/fixtures/fetch-foreign-binaries.sh): ``foreign/``."""
+def _build_with_this_python(stamp: str, script: str) -> Path:
+    """``_build_once`` with ``$PYTHON`` set to the test interpreter (its pip fetches the Python packages)."""
     old = os.environ.get("PYTHON")
     os.environ["PYTHON"] = sys.executable
     try:
-        return _build_once(FOREIGN_STAMP, "fetch-foreign-binaries.sh") / "foreign"
+        return _build_once(stamp, script)
     finally:
         if old is None:
             os.environ.pop("PYTHON", None)
         else:
             os.environ["PYTHON"] = old
+
+
+@pytest.fixture(scope="session")
+def foreign_binaries() -> Path:
+    """Real Windows and macOS executables (tests/fixtures/fetch-foreign-binaries.sh): ``foreign/``."""
+    return _build_with_this_python(FOREIGN_STAMP, "fetch-foreign-binaries.sh") / "foreign"
 
 
 @pytest.fixture(scope="session")
@@ -40,15 +45,7 @@ def go_modules() -> Path:
 @pytest.fixture(scope="session")
 def lang_images(images: Path) -> Path:
     """``lang-docker.tar`` (built on oci:base by tests/fixtures/build-lang-images.sh) and its ``lang-truth/``."""
-    old = os.environ.get("PYTHON")
-    os.environ["PYTHON"] = sys.executable  # pip of the test interpreter installs the Python packages
-    try:
-        return _build_once(LANG_STAMP, "build-lang-images.sh")
-    finally:
-        if old is None:
-            os.environ.pop("PYTHON", None)
-        else:
-            os.environ["PYTHON"] = old
+    return _build_with_this_python(LANG_STAMP, "build-lang-images.sh")
 
 
 @pytest.fixture(scope="session")
