@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from spdx_tools.common.spdx_licensing import spdx_licensing
@@ -83,7 +84,7 @@ def validation_problems(document: Document) -> list[str]:
     others = [package for package in document.packages if package.spdx_id not in anchors]
     batch_of = {package.spdx_id: index // VALIDATION_BATCH for index, package in enumerate(others)}
     count = max(1, -(-len(others) // VALIDATION_BATCH))
-    batches: list[tuple[dict[str, None], list[Relationship], list[Annotation]]] = [({}, [], []) for _ in range(count)]
+    batches = [_Batch() for _ in range(count)]
 
     def place(names: list[str]) -> list[int]:
         """The batches an item naming ``names`` is validated in."""
@@ -95,27 +96,37 @@ def validation_problems(document: Document) -> list[str]:
     for relationship in relationships:
         names = [relationship.spdx_element_id, str(relationship.related_spdx_element_id)]
         for index in place(names):
-            batches[index][1].append(relationship)
-            batches[index][0].update((name, None) for name in names if name in batch_of)
+            batches[index].relationships.append(relationship)
+            batches[index].members.update((name, None) for name in names if name in batch_of)
     for annotation in document.annotations:
         for index in place([annotation.spdx_id]):
-            batches[index][2].append(annotation)
-    for index, package in enumerate(others):
-        batches[index // VALIDATION_BATCH][0][package.spdx_id] = None
+            batches[index].annotations.append(annotation)
+    for package in others:
+        batches[batch_of[package.spdx_id]].members[package.spdx_id] = None
     problems: dict[str, None] = {}
     if len(by_id) != len(document.packages):
         problems["every spdx_id must be unique within the document"] = None
     anchor_packages = [package for package in document.packages if package.spdx_id in anchors]
-    for members, batch_relationships, batch_annotations in batches:
+    for batch in batches:
         part = Document(
             creation_info=document.creation_info,
-            packages=[*anchor_packages, *(by_id[name] for name in members)],
-            relationships=batch_relationships,
-            annotations=batch_annotations,
+            packages=[*anchor_packages, *(by_id[name] for name in batch.members)],
+            relationships=batch.relationships,
+            annotations=batch.annotations,
             extracted_licensing_info=document.extracted_licensing_info,
         )
         problems.update((message.validation_message, None) for message in validate_full_spdx_document(part))
     return list(problems)
+
+
+@dataclass
+class _Batch:
+    """One validation batch: its packages (and any other package its items name), in order, and the
+    relationships and annotations validated with them."""
+
+    members: dict[str, None] = field(default_factory=dict)
+    relationships: list[Relationship] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
 
 
 def _converter(document: Document) -> DocumentConverter:

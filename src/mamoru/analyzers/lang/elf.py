@@ -19,7 +19,7 @@ MAX_SECTIONS = 8192
 MAX_SEGMENTS = 1024
 PT_LOAD = 1
 PF_W = 2
-SEARCH_WINDOW = 1024 * 1024  # bytes of a writable segment Go's build info is looked for in
+SHT_NOBITS = 8  # a section that takes no space in the file (.bss)
 
 
 class ElfError(BinaryFormatError):
@@ -130,18 +130,18 @@ class ElfFile(FileReader):
 
     def section_data(self, section: Section, limit: int = MAX_SECTION_READ) -> bytes:
         """The first ``limit`` bytes of a section (SHT_NOBITS sections have none in the file)."""
-        if section.type == 8:  # SHT_NOBITS
+        if section.type == SHT_NOBITS:
             return b""
         return self._read(section.offset, min(section.size, limit), f"section {section.name}")
 
     def data_start(self) -> tuple[int, int] | None:
         """The ``.go.buildinfo`` section, else the first writable loaded segment (as ``debug/buildinfo``)."""
         section = self.section(".go.buildinfo")
-        if section is not None and section.type != 8:
-            return section.offset, min(section.size, 64 * 1024)
+        if section is not None and section.type != SHT_NOBITS:
+            return section.offset, section.size
         for segment in self.segments:
             if segment.type == PT_LOAD and segment.flags & PF_W:
-                return segment.offset, min(segment.filesz, SEARCH_WINDOW)
+                return segment.offset, segment.filesz
         return None
 
     def read_virtual(self, address: int, size: int) -> bytes:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from mamoru.analyzers.base import AnalysisResult, FileContent
 from mamoru.analyzers.lang._common import lang_package, read_text, unique
@@ -174,12 +174,8 @@ class GoModAnalyzer:
     def analyze(self, content: FileContent) -> AnalysisResult:
         if content.info.path.endswith(".sum"):
             return AnalysisResult(packages=go_sum(read_text(content, what="go.sum"), self.name))
-        text = read_text(content, what="go.mod")
-        go, module = _GO_DIRECTIVE.search(text), _MODULE_DIRECTIVE.search(text)
-        return AnalysisResult(
-            packages=unique(go_mod(text, self.name)),
-            properties={"go": go.group(1) if go else "", "module": module.group(1).strip('"') if module else ""},
-        )
+        parsed = go_mod(read_text(content, what="go.mod"), self.name)
+        return AnalysisResult(packages=unique(parsed.packages), properties={"go": parsed.go, "module": parsed.module})
 
     def post_analyze(self, files: list[AnalyzedFile]) -> None:
         """Keep a go.sum's modules only beside a visible go.mod older than Go 1.17, and only those it lacks."""
@@ -197,10 +193,6 @@ class GoModAnalyzer:
                 continue
             listed = {package.name for package in module.result.packages} | {module.result.properties.get("module")}
             file.result.packages = [package for package in file.result.packages if package.name not in listed]
-
-
-_GO_DIRECTIVE = re.compile(r"^go[ \t]+(\d+(?:\.\d+)*)", re.MULTILINE)
-_MODULE_DIRECTIVE = re.compile(r"^module[ \t]+(\S+)", re.MULTILINE)
 
 
 def _before_go_1_17(version: str) -> bool:
@@ -221,8 +213,17 @@ def go_sum(text: str, found_by: str) -> list[Package]:
     return [_go(path, version, found_by, declared=True) for path, version in versions.items()]
 
 
-def go_mod(text: str, found_by: str) -> list[Package]:
-    """``require`` directives (single and block form), with ``replace`` directives applied."""
+class GoMod(NamedTuple):
+    """What a go.mod says: its requirements as packages, its ``go`` version and its module path."""
+
+    packages: list[Package]
+    go: str
+    module: str
+
+
+def go_mod(text: str, found_by: str) -> GoMod:
+    """``require`` directives (single and block form), with ``replace`` directives applied; ``go``, ``module``."""
+    directives = {"go": "", "module": ""}
     requires: dict[str, str] = {}
     replaces: dict[tuple[str, str], tuple[str, str]] = {}
     block = ""
@@ -241,6 +242,8 @@ def go_mod(text: str, found_by: str) -> list[Package]:
             block = verb
         elif verb in ("require", "replace"):
             _directive(verb, rest.strip(), requires, replaces)
+        elif verb in directives:
+            directives[verb] = rest.strip().strip('"')
     packages = []
     for required_path, required_version in requires.items():
         path, version = (
@@ -250,7 +253,7 @@ def go_mod(text: str, found_by: str) -> list[Package]:
         )
         if version:  # a replacement by a local directory has no module version
             packages.append(_go(path, version, found_by, declared=True))
-    return packages
+    return GoMod(packages, directives["go"], directives["module"])
 
 
 def _directive(
